@@ -1,0 +1,72 @@
+"""File helpers: atomic writes and parsing of user-given arrays."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+
+__all__ = ["atomic_write_text", "atomic_write_bytes", "parse_array"]
+
+
+def atomic_write_bytes(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically: a temporary file in the same folder, fsync, rename.
+    A reader never sees a half-written file and an interrupted write leaves the old file intact."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"{path}: the folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def atomic_write_text(path, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def parse_array(text: str, name: str) -> np.ndarray:
+    """An array from a JSON literal (``'[0, 0.7071]'``, ``'[[1, 0], [0, 1]]'``) or a ``.npy`` file."""
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"{name}: expected a JSON array such as '[0, 0.7071]' or a .npy file path")
+    s = text.strip()
+    if s.endswith(".npy"):
+        p = Path(s)
+        if not p.is_file():
+            raise InputError(f"{name}: no such .npy file: {s}")
+        try:
+            arr = np.load(p, allow_pickle=False)
+        except (ValueError, OSError) as exc:
+            raise InputError(f"{name}: cannot read {s} as a .npy array ({exc})") from exc
+    else:
+        try:
+            obj = json.loads(s)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"{name}: not a JSON array ({exc.msg}); give e.g. '[0, 0.7071]', '[[1, 0], [0, 1]]' or a .npy file"
+            ) from exc
+        try:
+            arr = np.array(obj, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{name}: expected a numeric (ragged-free) JSON array, got {s[:60]!r}") from exc
+    if arr.ndim not in (1, 2) or arr.size == 0:
+        raise InputError(f"{name}: expected a vector (n,) or a matrix (n, r), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise InputError(f"{name}: contains NaN or infinite entries")
+    return arr

@@ -1,0 +1,152 @@
+"""Pluggable conic solvers behind one small interface.
+
+Clarabel (interior point) is the default; SCS (first-order, lower accuracy) and MOSEK (interior
+point, needs a licence) are selectable.  MOSEK is used only after a licence probe succeeds.  Each
+solve returns a :class:`SolveInfo` with a canonical status; a failed solve raises
+:class:`~certify.errors.SolverError`, an inaccurate one is flagged (``accurate = False``) and the
+callers decide, from their own independent checks, whether the answer can still be used.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import asdict, dataclass, field
+
+from .errors import InputError, SolverError, SolverUnavailableError
+
+__all__ = ["SolveInfo", "available_solvers", "resolve_solver", "default_settings", "solve_problem", "SOLVERS"]
+
+#: canonical solver names and the Python module each needs
+SOLVERS = {"CLARABEL": "clarabel", "SCS": "scs", "MOSEK": "mosek"}
+
+#: default accuracy settings per solver (tight: the certificates are checked afterwards)
+_DEFAULTS = {
+    "CLARABEL": {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10, "max_iter": 500},
+    "SCS": {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000},
+    "MOSEK": {},
+}
+
+# cvxpy status -> (canonical status, accurate?)
+_STATUS = {
+    "optimal": ("optimal", True),
+    "optimal_inaccurate": ("optimal_inaccurate", False),
+    "infeasible": ("infeasible", True),
+    "infeasible_inaccurate": ("infeasible_inaccurate", False),
+    "unbounded": ("unbounded", True),
+    "unbounded_inaccurate": ("unbounded_inaccurate", False),
+    "user_limit": ("user_limit", False),
+    "infeasible_or_unbounded": ("infeasible_or_unbounded", False),
+}
+
+
+@dataclass
+class SolveInfo:
+    """What the solver said about one solve (never used as a certified number)."""
+
+    name: str
+    version: str
+    settings: dict = field(default_factory=dict)
+    status: str = "unknown"
+    accurate: bool = False
+    objective: float | None = None
+    solve_time: float | None = None
+    iterations: int | None = None
+    cvxpy_version: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _module_version(modname: str) -> str:
+    try:
+        mod = importlib.import_module(modname)
+    except ImportError:
+        return "not installed"
+    if modname == "mosek":
+        try:
+            return ".".join(str(v) for v in mod.Env.getversion())
+        except Exception:  # noqa: BLE001 - version lookup must never fail a solve
+            return "unknown"
+    return str(getattr(mod, "__version__", "unknown"))
+
+
+def mosek_licence_ok() -> tuple[bool, str]:
+    """Probe for a usable MOSEK licence without solving anything."""
+    try:
+        import mosek  # noqa: PLC0415
+    except ImportError:
+        return False, "the mosek package is not installed (pip install 'certify[mosek]')"
+    try:
+        with mosek.Env() as env:
+            env.checkoutlicense(mosek.feature.pts)
+    except Exception as exc:  # noqa: BLE001 - any licence failure means "not usable"
+        return False, f"no usable MOSEK licence ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+    return True, "licence found"
+
+
+def available_solvers() -> list[str]:
+    """Solvers that are installed (and, for MOSEK, licensed) on this machine."""
+    out = []
+    for name, modname in SOLVERS.items():
+        if name == "MOSEK":
+            if mosek_licence_ok()[0]:
+                out.append(name)
+            continue
+        try:
+            importlib.import_module(modname)
+        except ImportError:
+            continue
+        out.append(name)
+    return out
+
+
+def resolve_solver(solver: str | None) -> str:
+    """Canonical solver name; ``None`` means Clarabel.  Raises a clear error otherwise."""
+    if solver is None:
+        solver = "CLARABEL"
+    if not isinstance(solver, str) or solver.upper() not in SOLVERS:
+        raise InputError(f"solver: unknown solver {solver!r}; accepted: {', '.join(SOLVERS)} (or None for CLARABEL)")
+    name = solver.upper()
+    if name == "MOSEK":
+        ok, why = mosek_licence_ok()
+        if not ok:
+            raise SolverUnavailableError(f"solver: MOSEK cannot be used: {why}; use CLARABEL or SCS")
+        return name
+    try:
+        importlib.import_module(SOLVERS[name])
+    except ImportError as exc:
+        raise SolverUnavailableError(f"solver: {name} is not installed ({exc})") from exc
+    return name
+
+
+def default_settings(name: str) -> dict:
+    return dict(_DEFAULTS[name])
+
+
+def solve_problem(problem, solver: str | None = None, settings: dict | None = None) -> SolveInfo:
+    """Solve a cvxpy problem; raise :class:`SolverError` when the solver fails outright."""
+    import cvxpy as cp  # noqa: PLC0415 - cvxpy is needed only to solve, never to verify
+
+    name = resolve_solver(solver)
+    opts = default_settings(name)
+    if settings:
+        opts.update(settings)
+    info = SolveInfo(name=name, version=_module_version(SOLVERS[name]), settings=dict(opts), cvxpy_version=cp.__version__)
+    t0 = time.perf_counter()
+    try:
+        problem.solve(solver=name, **opts)
+    except cp.error.SolverError as exc:
+        raise SolverError(f"{name} failed: {exc}") from exc
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"settings: {name} rejected the settings {opts}: {exc}") from exc
+    info.solve_time = time.perf_counter() - t0
+    status = str(problem.status)
+    info.status, info.accurate = _STATUS.get(status, (status, False))
+    info.objective = None if problem.value is None else float(problem.value)
+    stats = problem.solver_stats
+    if stats is not None and getattr(stats, "num_iters", None) is not None:
+        info.iterations = int(stats.num_iters)
+    if info.status not in ("optimal", "optimal_inaccurate"):
+        raise SolverError(f"{name} did not solve the problem: status {info.status!r}")
+    return info
