@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 
 from .errors import InputError, SolverError, SolverUnavailableError
@@ -25,6 +26,14 @@ _DEFAULTS = {
     "CLARABEL": {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10, "max_iter": 500},
     "SCS": {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000},
     "MOSEK": {},
+}
+
+# settings tried, in order, after a numerical failure or an inaccurate answer of the same solver
+# (never a switch to another solver); every attempt is recorded in SolveInfo.attempts
+_RETRIES = {
+    "CLARABEL": [{"static_regularization_constant": 1e-7}, {"static_regularization_constant": 1e-6, "equilibrate_enable": False}],
+    "SCS": [],
+    "MOSEK": [],
 }
 
 # cvxpy status -> (canonical status, accurate?)
@@ -53,6 +62,7 @@ class SolveInfo:
     solve_time: float | None = None
     iterations: int | None = None
     cvxpy_version: str | None = None
+    attempts: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -125,28 +135,44 @@ def default_settings(name: str) -> dict:
 
 
 def solve_problem(problem, solver: str | None = None, settings: dict | None = None) -> SolveInfo:
-    """Solve a cvxpy problem; raise :class:`SolverError` when the solver fails outright."""
+    """Solve a cvxpy problem; raise :class:`SolverError` when the solver fails outright.
+
+    After a numerical failure or an inaccurate answer, the same solver is tried again with the
+    more robust settings of ``_RETRIES``; every attempt is listed in ``SolveInfo.attempts``.
+    """
     import cvxpy as cp  # noqa: PLC0415 - cvxpy is needed only to solve, never to verify
 
     name = resolve_solver(solver)
-    opts = default_settings(name)
+    base = default_settings(name)
     if settings:
-        opts.update(settings)
-    info = SolveInfo(name=name, version=_module_version(SOLVERS[name]), settings=dict(opts), cvxpy_version=cp.__version__)
-    t0 = time.perf_counter()
-    try:
-        problem.solve(solver=name, **opts)
-    except cp.error.SolverError as exc:
-        raise SolverError(f"{name} failed: {exc}") from exc
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"settings: {name} rejected the settings {opts}: {exc}") from exc
-    info.solve_time = time.perf_counter() - t0
-    status = str(problem.status)
-    info.status, info.accurate = _STATUS.get(status, (status, False))
-    info.objective = None if problem.value is None else float(problem.value)
-    stats = problem.solver_stats
-    if stats is not None and getattr(stats, "num_iters", None) is not None:
-        info.iterations = int(stats.num_iters)
-    if info.status not in ("optimal", "optimal_inaccurate"):
-        raise SolverError(f"{name} did not solve the problem: status {info.status!r}")
+        base.update(settings)
+    ladder = [base] + [{**base, **extra} for extra in _RETRIES[name]]
+    attempts: list = []
+    info = None
+    for opts in ladder:
+        info = SolveInfo(name=name, version=_module_version(SOLVERS[name]), settings=dict(opts), cvxpy_version=cp.__version__)
+        t0 = time.perf_counter()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # cvxpy's "may be inaccurate": we flag it ourselves
+                problem.solve(solver=name, **opts)
+        except cp.error.SolverError as exc:
+            attempts.append({"settings": dict(opts), "status": "solver_error", "message": str(exc).splitlines()[0]})
+            continue
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"settings: {name} rejected the settings {opts}: {exc}") from exc
+        info.solve_time = time.perf_counter() - t0
+        status = str(problem.status)
+        info.status, info.accurate = _STATUS.get(status, (status, False))
+        info.objective = None if problem.value is None else float(problem.value)
+        stats = problem.solver_stats
+        if stats is not None and getattr(stats, "num_iters", None) is not None:
+            info.iterations = int(stats.num_iters)
+        attempts.append({"settings": dict(opts), "status": info.status})
+        if info.accurate and info.status == "optimal":
+            break
+    info.attempts = attempts
+    if info.status not in ("optimal", "optimal_inaccurate") or info.solve_time is None:
+        tried = "; ".join(f"{a['status']}" for a in attempts)
+        raise SolverError(f"{name} did not solve the problem (attempts: {tried})")
     return info
