@@ -53,7 +53,7 @@ class Tolerances:
     ``delta``: largest ``|claimed - recomputed|`` for RIP constants and dual bounds;
     ``grad``: largest relative gradient ``||∇f|| / (4 λ_max ||XX^T - ZZ^T|| ||X||_2)``;
     ``hess``: largest accepted ``-λ_min / max|λ|`` of the Hessian on the rotation complement;
-    ``spurious``: smallest accepted ``||XX^T - ZZ^T|| / ||ZZ^T||`` and ``f(X) / ||ZZ^T||^2``;
+    ``spurious``: smallest accepted ``||XX^T - ZZ^T|| / ||ZZ^T||`` (and ``|f(Z)| / ||ZZ^T||^2``);
     ``structure``: largest deviation of ``P^T P`` from ``I`` and asymmetry of ``Ĥ``.
     """
 
@@ -314,8 +314,14 @@ def verify(
         "relative smallest Hessian eigenvalue on the rotation complement >= -tol",
     )
     _check(
-        checks, "spurious", rep.distance_rel > tol.spurious and rep.f_value_rel > tol.spurious,
-        min(rep.distance_rel, rep.f_value_rel), tol.spurious, "X X^T != Z Z^T and f(X) > 0",
+        checks, "spurious", rep.distance_rel > tol.spurious and rep.f_value > 0.0,
+        rep.distance_rel, tol.spurious, "||X X^T - Z Z^T|| / ||Z Z^T|| > tol and f(X) > 0",
+    )
+    # RIP consistency: f(X) = e^T (tH) e >= (1 - delta) ||e||^2 (up to rounding)
+    f_floor = (1.0 - rip.delta) * normE**2
+    _check(
+        checks, "f_above_rip_floor", f >= f_floor - 1e-12 * lam_max_scaled * normE**2, f - f_floor, 1e-12,
+        "f(X) >= (1 - delta) ||X X^T - Z Z^T||^2",
     )
     _check(checks, "ground_truth_zero", abs(rep.f_ground_truth) <= tol.spurious * zz**2, rep.f_ground_truth, tol.spurious, "f(Z) = 0")
 

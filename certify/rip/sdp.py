@@ -25,6 +25,8 @@ __all__ = ["counterexample", "solve_lmi", "check_instance", "DEFAULT_GAP_TOL"]
 DEFAULT_GAP_TOL = 1e-6
 #: relative tolerance on the smallest eigenvalue of the repaired second-order matrix
 HESS_RTOL = 1e-7
+#: a dual bound within this of 1 is reported as "no counterexample"
+NO_CE_TOL = 1e-9
 #: largest n for the direct (unprojected) formulation
 DIRECT_LIMIT = 16
 
@@ -148,8 +150,10 @@ def counterexample(
 
     # --- the dual bound, checked by our own code ---------------------------------------------
     delta_lower = dual_lower_bound(data, y, V)
-    if delta_lower >= 1.0 - 1e-7:
-        raise NoCounterexampleError(f"no counterexample with delta < 1: the dual certifies delta(X, Z) >= {delta_lower:.9f}")
+    if delta_lower >= 1.0 - NO_CE_TOL:
+        raise NoCounterexampleError(
+            f"no counterexample with delta < 1 - {NO_CE_TOL:g}: the dual certifies delta(X, Z) >= {delta_lower:.12f}"
+        )
     if delta_lower > delta + 1e-9:
         raise SolverError(f"{info.name}: inconsistent bounds after repair (delta = {delta:.12g} < delta_lower = {delta_lower:.12g})")
     if delta - delta_lower > gap_tol:
