@@ -147,7 +147,7 @@ def _readme(rows: list[dict]) -> str:
             f"{row['delta_lower']:.9f} | {pub} | {row['source']} | {'yes' if row['ok'] else 'NO'} |"
         )
     lines += ["", "Descriptions:", ""]
-    lines += [f"* `{row['file']}`: {row['description']}" + (f" Published value: {row['reference']}." if row["reference"] else "")
+    lines += [f"* `{row['file']}`: {row['description']}." + (f" Published value: {row['reference']}." if row["reference"] else "")
               for row in rows]
     lines.append("")
     return "\n".join(lines)
