@@ -87,6 +87,15 @@ def _points(X, Z, n: int):
     return Xa, Za
 
 
+def _orthonormal(Q, n: int) -> np.ndarray:
+    Q = np.asarray(Q, dtype=float)
+    if Q.ndim != 2 or Q.shape[0] != n or Q.shape[1] == 0:
+        raise InputError(f"Q: expected an orthonormal matrix of shape ({n}, k), got {Q.shape}")
+    if CompactOperator.orthonormality_error(Q) > 1e-8:
+        raise InputError("Q: columns are not orthonormal")
+    return Q
+
+
 def _T(A):
     return np.swapaxes(A, -1, -2)
 
@@ -214,6 +223,13 @@ class ExplicitOperator(MeasurementOperator):
         """``H = 𝐀^T 𝐀``."""
         return self._Amat.T @ self._Amat
 
+    def gram_on(self, Q) -> np.ndarray:
+        """``H`` restricted to ``{Q Y Q^T : Y ∈ R^{k x k}}`` for an orthonormal ``Q`` (``n x k``),
+        in ``vec(Y)`` coordinates: ``(Q⊗Q)^T H (Q⊗Q)`` (``k^2 x k^2``)."""
+        Q = _orthonormal(Q, self.n)
+        B = _vecb(_T(Q) @ self.A @ Q)  # rows vec(Q^T A_i Q)
+        return B.T @ B
+
     def apply(self, M) -> np.ndarray:
         """The measurements ``A(M)`` of an ``n x n`` matrix (or a batch ``(..., n, n)``)."""
         M = np.asarray(M, dtype=float)
@@ -314,6 +330,15 @@ class CompactOperator(MeasurementOperator):
         PP = np.kron(self.P, self.P)
         return PP @ self._K @ PP.T + np.eye(self.n**2)
 
+    def gram_on(self, Q) -> np.ndarray:
+        """``H`` restricted to ``{Q Y Q^T : Y ∈ R^{k x k}}`` for an orthonormal ``Q`` (``n x k``):
+        ``(R⊗R)^T (Ĥ - I) (R⊗R) + I`` with ``R = P^T Q``; no ``n^2``-sized array is formed."""
+        Q = _orthonormal(Q, self.n)
+        RR = np.kron(self.P.T @ Q, self.P.T @ Q)
+        k = Q.shape[1]
+        G = RR.T @ self._K @ RR + np.eye(k * k)
+        return 0.5 * (G + G.T)
+
     def _K_of(self, Mhat):
         """``sym(mat((Ĥ - I) vec(M̂)))`` for a batch of ``d x d`` matrices."""
         return _symb(_matb(_vecb(Mhat) @ self._K.T, self.d))
@@ -387,11 +412,7 @@ class CompactOperator(MeasurementOperator):
         P2 = orth(np.column_stack([self.P, Xa, Za]))
         if P2.shape[1] == self.d and np.allclose(P2 @ (P2.T @ self.P), self.P, atol=1e-12):
             P2 = self.P
-        R = P2.T @ self.P
-        RR = np.kron(R, R)
-        d2 = P2.shape[1]
-        H2 = RR @ self._K @ RR.T + np.eye(d2 * d2)
-        return 0.5 * (H2 + H2.T), P2.T @ Xa, P2.T @ Za, P2
+        return self.gram_on(P2), P2.T @ Xa, P2.T @ Za, P2
 
     # -- low-rank derivative formulas ----------------------------------------------------------
     def _objective(self, Xa, Za):

@@ -47,6 +47,13 @@ def test_compact_lift_matches_explicit_algorithm1():
     assert np.allclose((lo, hi), ex.spectrum_bounds(), atol=1e-12)
     assert np.isclose(op.rip_constant().delta, ex.rip_constant().delta)
     assert np.isclose(op.rip_constant("symmetric").delta, ex.rip_constant("symmetric").delta)
+    Q = orth(rng.standard_normal((5, 2)))
+    assert np.allclose(op.gram_on(Q), ex.gram_on(Q), atol=1e-12)
+    QQ = np.kron(Q, Q)
+    assert np.allclose(op.gram_on(Q), QQ.T @ op.gram() @ QQ, atol=1e-12)
+    assert np.allclose(op.gram_on(op.P), op.H_hat, atol=1e-12)
+    with pytest.raises(InputError, match="orthonormal"):
+        op.gram_on(np.ones((5, 2)))
 
 
 @pytest.mark.parametrize("r", [1, 2, 3])
