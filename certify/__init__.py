@@ -18,6 +18,7 @@ from .errors import (  # noqa: E402
 )
 from . import rip  # noqa: E402
 from .certificates import Certificate, load, verify  # noqa: E402
+from .validation import ValidationResult, validate  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -30,5 +31,7 @@ __all__ = [
     "SolverUnavailableError",
     "load",
     "rip",
+    "validate",
+    "ValidationResult",
     "verify",
 ]

@@ -365,6 +365,7 @@ class Certificate:
     created: str | None = None
     package_version: str = __version__
     verification: dict | None = None
+    validations: list = field(default_factory=list)
 
     def __post_init__(self):
         self.X = as_factor(self.X, "X")
@@ -417,6 +418,7 @@ class Certificate:
             "source": self.source,
             "flags": list(self.flags),
             "verification": self.verification,
+            "validations": _jsonable(self.validations),
         }
 
     def to_json(self, indent: int | None = 1) -> str:
@@ -451,7 +453,7 @@ class Certificate:
                 solver=d.get("solver"), formulation=d.get("formulation"), source=str(d.get("source", "unknown")),
                 flags=list(d.get("flags") or []), name=d.get("name"), description=d.get("description"),
                 created=d.get("created"), package_version=str(pkg.get("version", "unknown")),
-                verification=d.get("verification"),
+                verification=d.get("verification"), validations=list(d.get("validations") or []),
             )
         except CertificateFormatError:
             raise

@@ -134,6 +134,44 @@ def cmd_catalog(args) -> int:
     return EXIT_OK if all(r["ok"] for r in rows) else EXIT_NEGATIVE
 
 
+def cmd_validate(args) -> int:
+    from .certificates import load  # noqa: PLC0415
+    from .validation import validate  # noqa: PLC0415
+
+    cert = load(args.file)
+    report = cert.verify()
+    if not report.ok:
+        raise InputError(f"{args.file}: the certificate does not verify ({'; '.join(report.failures)}); refusing to validate it")
+    res = validate(
+        cert, trials=args.trials, gammas=args.gammas, steps=args.steps, method=args.method, seed=args.seed,
+        step_size=args.step_size, batch=args.batch, decay=args.decay, tol=args.tol, tol_spurious=args.tol_spurious,
+        record=not args.no_record, progress=not args.json and not args.quiet,
+    )
+    written = []
+    if args.out:
+        written.append(str(res.save(args.out)))
+    if args.plot:
+        res.plot(args.plot)
+        written.append(str(args.plot))
+    if not args.no_record:
+        cert.save(args.file)  # the certificate's record now lists this validation (atomic rewrite)
+        written.append(f"{args.file} (validation appended)")
+    if args.json:
+        d = res.to_dict()
+        d["written"] = written
+        _print_json(d)
+    else:
+        s = res.settings
+        print(f"{s['method'].upper()} from X0 = (1-gamma) X + gamma W, W ~ N(0, {s['init_scale']:.3g}^2); "
+              f"{s['steps']} steps, step size {s['step_size']:.4g}" + (f", batch {s['batch']}" if s['batch'] else "")
+              + f"; seed {s['seed']}; success: error <= {s['tol']:g}; spurious: within {s['tol_spurious']:g} of X")
+        print(res.table())
+        print(f"elapsed {res.elapsed:.1f} s")
+        for w in written:
+            print(f"written: {w}")
+    return EXIT_OK
+
+
 def cmd_solvers(args) -> int:
     from .solvers import SOLVERS, available_solvers, mosek_licence_ok  # noqa: PLC0415
 
@@ -191,6 +229,27 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--only", nargs="+", metavar="NAME", help="rebuild only these entries")
     k.add_argument("--json", action="store_true", help="machine-readable output")
     k.set_defaults(func=cmd_catalog)
+
+    va = sub.add_parser("validate", help="run (S)GD from perturbed starts on a certificate's operator",
+                        description="Start (S)GD at (1-gamma) X + gamma W for each gamma and report success rates and error "
+                                    "quantiles (REFERENCE 1.5). The result is appended to the certificate file unless --no-record.")
+    va.add_argument("file", help="certificate JSON file")
+    va.add_argument("--trials", type=int, default=1000, help="trials per gamma (default 1000)")
+    va.add_argument("--gammas", type=float, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 1.0], help="values of gamma in [0, 1]")
+    va.add_argument("--steps", type=int, default=10_000, help="iterations per trial (default 10000)")
+    va.add_argument("--method", choices=("sgd", "gd"), default="sgd")
+    va.add_argument("--step-size", type=float, default=None, help="step size (default: conservative, see docs)")
+    va.add_argument("--batch", type=int, default=1, help="SGD minibatch size (measurements per step)")
+    va.add_argument("--decay", type=float, default=None, help="step size / (1 + k / decay); default constant")
+    va.add_argument("--seed", type=int, default=0)
+    va.add_argument("--tol", type=float, default=1e-3, help="success: relative distance to the global set <= tol")
+    va.add_argument("--tol-spurious", type=float, default=0.1, help="relative distance to the spurious orbit counted as trapped")
+    va.add_argument("--out", metavar="RESULT.json", help="also write the result here")
+    va.add_argument("--plot", metavar="OUT.png", help="plot error quantiles against gamma")
+    va.add_argument("--no-record", action="store_true", help="do not append the result to the certificate file")
+    va.add_argument("--quiet", action="store_true", help="no progress bar")
+    va.add_argument("--json", action="store_true", help="machine-readable output")
+    va.set_defaults(func=cmd_validate)
 
     s = sub.add_parser("solvers", help="list the conic solvers usable on this machine")
     s.add_argument("--json", action="store_true", help="machine-readable output")

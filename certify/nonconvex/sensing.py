@@ -1,0 +1,271 @@
+"""Burer–Monteiro matrix sensing: objective, derivatives, batched GD/SGD, distances, instances.
+
+Objective (REFERENCE §1, no ½): ``f(X) = ||A(X X^T - Z Z^T)||^2`` for a measurement operator of
+:mod:`certify.operators` (explicit or compact), ``X ∈ R^{n x r}``, ``Z ∈ R^{n x r*}``, ``r >= r*``.
+
+Trials are batched: every function takes ``X`` of shape ``(n, r)`` or ``(trials, n, r)``.  GD and
+SGD on operators with explicit measurements (any :class:`ExplicitOperator`, and compact operators
+with ``n <= 64`` through the measurement matrices of Algorithm 1) run in a compiled kernel,
+parallel over trials, with one random stream per trial: results depend on the seed only, never on
+the number of threads.  GD on a large compact operator (``n = 10,000``) runs vectorized over
+trials with the operator's low-rank gradient formula.
+
+SGD samples ``batch`` measurement indices uniformly with replacement per step and uses the
+unbiased gradient estimate ``(m / batch) Σ_j ∇(<A_j, XX^T - ZZ^T>)^2``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import InputError
+from ..linalg import as_factor
+from ..operators import DENSE_LIMIT, CompactOperator, ExplicitOperator, MeasurementOperator
+
+__all__ = [
+    "objective",
+    "gradient",
+    "hvp",
+    "gd",
+    "sgd",
+    "RunResult",
+    "measurement_system",
+    "distance_to_solutions",
+    "distance_to_orbit",
+    "random_instance",
+    "default_step_size",
+]
+
+
+def _check_operator(operator) -> MeasurementOperator:
+    if not isinstance(operator, MeasurementOperator):
+        raise InputError(f"operator: expected a certify MeasurementOperator, got {type(operator).__name__}")
+    return operator
+
+
+def objective(operator, Z, X):
+    """``f(X)`` (a float, or one value per trial)."""
+    return _check_operator(operator).objective(X, Z)
+
+
+def gradient(operator, Z, X):
+    """``∇f(X) = 4 sym(mat(He)) X`` with the shape of ``X``."""
+    return _check_operator(operator).gradient(X, Z)
+
+
+def hvp(operator, Z, X, U):
+    """Hessian-vector product ``∇²f(X)[U]``."""
+    return _check_operator(operator).hvp(X, Z, U)
+
+
+@dataclass
+class MeasurementSystem:
+    """Symmetrized measurement matrices ``S_i = sym(A_i)`` and data ``b_i = <A_i, Z Z^T>``."""
+
+    S: np.ndarray
+    b: np.ndarray
+
+    @property
+    def m(self) -> int:
+        return self.S.shape[0]
+
+
+def measurement_system(operator, Z) -> MeasurementSystem:
+    """The explicit measurements the (S)GD kernel works on (Algorithm 1 for compact operators)."""
+    op = _check_operator(operator)
+    if isinstance(op, CompactOperator):
+        if op.n > DENSE_LIMIT:
+            raise InputError(
+                f"operator: a compact operator with n = {op.n} > {DENSE_LIMIT} has n^2 measurements; "
+                "SGD needs explicit measurements (use method='gd', which works at any n)"
+            )
+        op = op.to_explicit()
+    Z = as_factor(Z, "Z")
+    if Z.shape[0] != op.n:
+        raise InputError(f"Z: expected {op.n} rows, got {Z.shape[0]}")
+    S = 0.5 * (op.A + op.A.transpose(0, 2, 1))
+    keep = np.any(S != 0.0, axis=(1, 2))  # antisymmetric measurements never see X X^T
+    S = np.ascontiguousarray(S[keep])
+    b = np.einsum("ipq,pq->i", S, Z @ Z.T)
+    return MeasurementSystem(S=S, b=np.ascontiguousarray(b))
+
+
+@dataclass
+class RunResult:
+    """Final iterates of a batch of runs.
+
+    ``X`` has shape ``(trials, n, r)``; ``f`` the final objective; ``diverged`` marks trials whose
+    iterate stopped being finite (frozen there, ``f = inf``); ``settings`` records the protocol.
+    """
+
+    X: np.ndarray
+    f: np.ndarray
+    diverged: np.ndarray
+    settings: dict = field(default_factory=dict)
+
+
+def default_step_size(operator, Z, method: str = "sgd", batch: int = 1) -> float:
+    """A conservative step size: ``0.1 / (λ_max(H) · ||Z||_2^2)`` for GD, scaled by
+    ``batch / m`` for SGD (the stochastic gradient is ``m / batch`` times larger per term)."""
+    op = _check_operator(operator)
+    Z = as_factor(Z, "Z")
+    lam_max = op.spectrum_bounds("symmetric")[1]
+    eta = 0.1 / (lam_max * np.linalg.norm(Z, 2) ** 2)
+    if method == "sgd":
+        m = measurement_system(op, Z).m
+        eta *= min(1.0, batch / m)
+    return float(eta)
+
+
+def _start(X0, n: int) -> tuple[np.ndarray, bool]:
+    X = np.array(X0, dtype=float)
+    single = X.ndim < 3
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim == 2:
+        X = X[None]
+    if X.ndim != 3 or X.shape[1] != n or X.shape[0] == 0:
+        raise InputError(f"X0: expected shape (n,), (n, r) or (trials, n, r) with n = {n}, got {np.shape(X0)}")
+    if not np.all(np.isfinite(X)):
+        raise InputError("X0: contains NaN or infinite entries")
+    return np.ascontiguousarray(X), single
+
+
+def _check_run_args(steps, step_size, decay, batch=None):
+    if not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise InputError(f"steps: expected a non-negative integer, got {steps!r}")
+    if step_size is not None and not (np.isfinite(step_size) and step_size > 0):
+        raise InputError(f"step_size: expected a positive number, got {step_size!r}")
+    if decay is not None and not (np.isfinite(decay) and decay > 0):
+        raise InputError(f"decay: expected a positive number of steps (or None for a constant step), got {decay!r}")
+    if batch is not None and (not isinstance(batch, (int, np.integer)) or batch < 1):
+        raise InputError(f"batch: expected a positive integer, got {batch!r}")
+
+
+def _run(operator, Z, X0, steps, step_size, decay, batch, seed, method, progress=None):
+    from . import _kernels  # noqa: PLC0415 - numba compiles on first use
+
+    op = _check_operator(operator)
+    Z = as_factor(Z, "Z")
+    X, single = _start(X0, op.n)
+    _check_run_args(steps, step_size, decay, None if method == "gd" else batch)
+    if step_size is None:
+        step_size = default_step_size(op, Z, method, batch or 1)
+    settings = {"method": method, "steps": int(steps), "step_size": float(step_size),
+                "decay": None if decay is None else float(decay), "seed": None if seed is None else int(seed)}
+    tau = 0.0 if decay is None else float(decay)
+    status = np.zeros(X.shape[0], dtype=np.int8)
+    use_kernel = not (isinstance(op, CompactOperator) and op.n > DENSE_LIMIT)
+    if method == "sgd":
+        settings["batch"] = int(batch)
+        if not use_kernel:
+            measurement_system(op, Z)  # raises the explanatory error
+    if use_kernel:
+        sys_ = measurement_system(op, Z)
+        settings["m"] = sys_.m
+        state = _kernels.seed_states(np.uint64(seed or 0), X.shape[0])
+        bsz = 0 if method == "gd" else int(batch)
+        done = 0
+        chunk = max(1, steps // 100) if progress else steps
+        while done < steps:
+            k = min(chunk, steps - done)
+            _kernels.run_steps(sys_.S, sys_.b, X, state, status, done, k, float(step_size), tau, bsz)
+            done += k
+            if progress:
+                progress(done, steps)
+    else:  # vectorized GD with the low-rank formulas (any n)
+        for k in range(steps):
+            eta = step_size / (1.0 + k / tau) if tau > 0 else step_size
+            live = status == 0
+            G = op.gradient(X[live], Z)
+            X[live] -= eta * G
+            bad = live.copy()
+            bad[live] = ~np.all(np.isfinite(X[live]), axis=(1, 2))
+            status[bad] = 1
+            if progress and (k + 1) % 100 == 0:
+                progress(k + 1, steps)
+    diverged = status != 0
+    f = np.full(X.shape[0], np.inf)
+    if np.any(~diverged):
+        f[~diverged] = op.objective(X[~diverged], Z)
+    res = RunResult(X=X, f=f, diverged=diverged, settings=settings)
+    if single:
+        res.X = X[0]
+    return res
+
+
+def gd(operator, Z, X0, *, steps: int = 1000, step_size: float | None = None, decay: float | None = None,
+       progress=None) -> RunResult:
+    """Full-batch gradient descent ``X ← X - η_k ∇f(X)`` from ``X0`` (``(n, r)`` or a batch
+    ``(trials, n, r)``); ``η_k = step_size / (1 + k / decay)`` (constant when ``decay`` is None)."""
+    return _run(operator, Z, X0, steps, step_size, decay, None, 0, "gd", progress)
+
+
+def sgd(operator, Z, X0, *, steps: int = 1000, step_size: float | None = None, batch: int = 1,
+        seed: int = 0, decay: float | None = None, progress=None) -> RunResult:
+    """Minibatch SGD: each step samples ``batch`` measurements uniformly with replacement.
+
+    Deterministic for a given ``seed`` whatever the number of threads (one random stream per
+    trial, derived from ``(seed, trial index)``)."""
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"seed: expected a non-negative integer, got {seed!r}")
+    return _run(operator, Z, X0, steps, step_size, decay, batch, int(seed), "sgd", progress)
+
+
+def _batch(X) -> np.ndarray:
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 1:
+        X = X[:, None]
+    return X if X.ndim == 3 else X[None]
+
+
+def distance_to_solutions(X, Z, relative: bool = True):
+    """``min_R ||X - [Z, 0] R||_F`` over orthogonal ``R`` (the distance to the set of global
+    minimizers ``{X : X X^T = Z Z^T}``, ``r >= r*``), divided by ``||Z||_F`` when ``relative``.
+    Uses ``min_R ||X - Z̃R||^2 = ||X||^2 + ||Z||^2 - 2 ||Z^T X||_*``."""
+    Xb = _batch(X)
+    Z = as_factor(Z, "Z")
+    if Xb.shape[-1] < Z.shape[1]:
+        raise InputError(f"X: rank r = {Xb.shape[-1]} < r* = {Z.shape[1]}: the global minimizers are not reachable")
+    ok = np.all(np.isfinite(Xb), axis=(1, 2))  # diverged trials are infinitely far
+    d = np.full(Xb.shape[0], np.inf)
+    Xo = Xb[ok]
+    nuc = np.linalg.svd(np.swapaxes(Z.T @ Xo, -1, -2), compute_uv=False).sum(axis=-1)
+    d2 = np.sum(Xo * Xo, axis=(1, 2)) + np.sum(Z * Z) - 2.0 * nuc
+    d[ok] = np.sqrt(np.clip(d2, 0.0, None))
+    if relative:
+        d = d / np.linalg.norm(Z)
+    return float(d[0]) if np.ndim(X) < 3 else d
+
+
+def distance_to_orbit(X, Xs, relative: bool = True):
+    """``min_R ||X - Xs R||_F`` over orthogonal ``R`` (distance to the orbit of a point ``Xs``),
+    divided by ``||Xs||_F`` when ``relative``."""
+    Xs = as_factor(Xs, "Xs")
+    Xb = _batch(X)
+    if Xb.shape[-1] != Xs.shape[1]:
+        raise InputError(f"X: expected r = {Xs.shape[1]} columns, got {Xb.shape[-1]}")
+    return distance_to_solutions(X, Xs, relative)
+
+
+def random_instance(n: int, r_star: int = 1, m: int | None = None, *, r: int | None = None, seed: int = 0):
+    """A standard random instance: ``m`` measurement matrices with i.i.d. ``N(0, 1/m)`` entries
+    (``E ||A(M)||^2 = ||M||^2``; RIP holds with high probability for ``m ≳ n r``), a Gaussian
+    ground truth ``Z`` (``n x r*``) and a Gaussian start ``X0`` (``n x r``, ``r = r*`` by
+    default).  Default ``m = 5 n r``.  Returns ``(operator, Z, X0)``."""
+    for name, v in (("n", n), ("r_star", r_star)):
+        if not isinstance(v, (int, np.integer)) or v < 1:
+            raise InputError(f"{name}: expected a positive integer, got {v!r}")
+    r = r_star if r is None else r
+    if not isinstance(r, (int, np.integer)) or r < r_star:
+        raise InputError(f"r: expected an integer >= r_star = {r_star}, got {r!r}")
+    m = 5 * n * r if m is None else m
+    if not isinstance(m, (int, np.integer)) or m < 1:
+        raise InputError(f"m: expected a positive integer, got {m!r}")
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((m, n, n)) / np.sqrt(m)
+    Z = rng.standard_normal((n, r_star))
+    X0 = rng.standard_normal((n, r))
+    return ExplicitOperator(A), Z, X0
