@@ -110,6 +110,23 @@ def _overparameterized():
     return c
 
 
+def _strict(delta: float):
+    def build():
+        from .rip.curvature import curvature  # noqa: PLC0415
+
+        x = np.array([0.0, 1.0 / np.sqrt(2.0)])
+        z = np.array([1.0, 0.0])
+        res = curvature(x, z, delta)
+        c = res.certificate
+        c.name = f"zhang2018_strict_{round(delta * 100):03d}"
+        c.description = (f"the 2x2 instance at delta = {delta:g} from the curvature SDP: the operator maximizing the smallest "
+                         f"Hessian eigenvalue, mu* in [{res.mu:.9f}, {res.mu_upper:.9f}] (checked dual): a spurious strict "
+                         "local minimum")
+        return c
+
+    return build
+
+
 _R2 = "Zhang, Sojoudi, Lavaei (2019), Theorem 3 / Example 1"
 ENTRIES = [
     CatalogEntry("zhang2018_sdp", _zhang2018_sdp, 0.5, "Zhang, Josz, Sojoudi, Lavaei (2018)"),
@@ -124,6 +141,7 @@ ENTRIES = [
     CatalogEntry("random_n6_r2_rstar2_seed3", _random(6, 2, 2, 3)),
     CatalogEntry("overparameterized_r2_rstar1", _overparameterized, float(1.0 / (1.0 + 1.0 / np.sqrt(2.0))),
                  "sharp threshold 1/(1 + 1/sqrt(r)) for r* = 1 (REFERENCE 1.1)"),
+    CatalogEntry("zhang2018_strict_055", _strict(0.55)),
 ]
 
 
@@ -134,17 +152,21 @@ def _readme(rows: list[dict]) -> str:
         "Every file here is a certificate in the format of `docs/certificate-format.md`: an operator that",
         "satisfies delta-RIP and makes X a spurious second-order critical point of",
         "f(X) = ||A(XX^T - ZZ^T)||^2, with a dual point that certifies the lower bound delta(X, Z) >= delta_lower.",
+        "The `zhang2018_strict_*` files come from the curvature SDP (`certify curvature`): delta is above",
+        "delta(X, Z), so the Hessian at X is positive definite (min Hessian eig > 0, a strict local minimum);",
+        "they carry no delta_lower (their dual point bounds the curvature instead, recorded in the description).",
         "Regenerate all of them with `certify catalog --dir counterexamples`; check them with",
         "`certify catalog --dir counterexamples --check` (the test suite loads and verifies each one).",
         "",
-        "| file | n | r | r* | operator | delta | delta_lower | published | source | verified |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| file | n | r | r* | operator | delta | delta_lower | published | min Hessian eig | source | verified |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         pub = "" if row["published"] is None else f"{row['published']:.9f}"
         lines.append(
             f"| `{row['file']}` | {row['n']} | {row['r']} | {row['r_star']} | {row['operator']} | {row['delta']:.9f} | "
-            f"{row['delta_lower']:.9f} | {pub} | {row['source']} | {'yes' if row['ok'] else 'NO'} |"
+            f"{'-' if row['delta_lower'] != row['delta_lower'] else format(row['delta_lower'], '.9f')} | {pub} | "
+            f"{row['hess_min']:.3g} | {row['source']} | {'yes' if row['ok'] else 'NO'} |"
         )
     lines += ["", "Descriptions:", ""]
     lines += [f"* `{row['file']}`: {row['description']}." + (f" Published value: {row['reference']}." if row["reference"] else "")
@@ -188,6 +210,7 @@ def _row(path: Path, cert: Certificate, ok: bool, entry: CatalogEntry) -> dict:
         "file": path.name, "n": cert.n, "r": cert.r, "r_star": cert.r_star,
         "operator": cert.operator.to_dict()["type"], "delta": cert.delta,
         "delta_lower": float("nan") if cert.delta_lower is None else cert.delta_lower,
+        "hess_min": float((cert.verification or {}).get("hess_min", float("nan"))),
         "published": entry.published, "reference": entry.reference, "source": cert.source, "ok": ok, "description": cert.description or "",
     }
 

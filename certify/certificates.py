@@ -225,6 +225,7 @@ def verify(
     delta_lower: float | None = None,
     tolerances: Tolerances | None = None,
     domain: str = "all",
+    claimed_hess_min: float | None = None,
 ) -> VerificationReport:
     """Check, without any solver, that ``X`` is a spurious second-order critical point of
     ``f(X) = ||A(XX^T - ZZ^T)||^2`` for the (optimally rescaled) ``operator``.
@@ -232,7 +233,9 @@ def verify(
     Recomputes the RIP constant from the operator's eigenvalues, the relative gradient norm, the
     smallest Hessian eigenvalue on the complement of the rotation directions ``XΩ``, ``f(X) > 0``
     and ``f(Z) = 0``; compares ``delta`` (if given) with the recomputed RIP constant; recomputes
-    the lower bound of ``dual`` (if given) and compares it with ``delta_lower`` (if given).
+    the lower bound of ``dual`` (if given) and compares it with ``delta_lower`` (if given);
+    ``claimed_hess_min`` (a claimed curvature, e.g. of a strict counterexample) must not exceed the
+    recomputed smallest Hessian eigenvalue.
     Malformed arguments raise :class:`InputError`; a wrong certificate gives ``ok = False``.
     """
     tol = tolerances or Tolerances()
@@ -323,6 +326,10 @@ def verify(
         checks, "f_above_rip_floor", f >= f_floor - 1e-12 * lam_max_scaled * normE**2, f - f_floor, 1e-12,
         "f(X) >= (1 - delta) ||X X^T - Z Z^T||^2",
     )
+    if claimed_hess_min is not None:
+        claim = float(claimed_hess_min)
+        _check(checks, "curvature_claim", rep.hess_min >= claim - tol.hess * hess_scale, rep.hess_min - claim, tol.hess,
+               "recomputed smallest Hessian eigenvalue >= the claimed curvature")
     _check(checks, "ground_truth_zero", abs(rep.f_ground_truth) <= tol.spurious * zz**2, rep.f_ground_truth, tol.spurious, "f(Z) = 0")
 
     # -- dual lower bound -----------------------------------------------------------------------
@@ -391,6 +398,7 @@ class Certificate:
         report = verify(
             self.operator, self.X, self.Z, delta=self.delta, dual=self.dual, delta_lower=self.delta_lower,
             tolerances=tolerances, domain=domain,
+            claimed_hess_min=(self.formulation or {}).get("hess_min"),
         )
         self.verification = report.to_dict()
         return report

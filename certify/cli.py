@@ -53,7 +53,7 @@ def _human(cert, path, report) -> str:
     else:
         lines.append(f"delta = {cert.delta:.9f} (no dual bound stored)")
     if cert.solver:
-        role = "" if cert.source == "sdp" else " (dual point only)"
+        role = "" if cert.source in ("sdp", "curvature-sdp") else " (dual point only)"
         lines.append(f"solver{role}: {cert.solver.get('name')} {cert.solver.get('version')}, status {cert.solver.get('status')}")
     if cert.flags:
         lines.append(f"flags: {', '.join(cert.flags)}")
@@ -172,6 +172,72 @@ def cmd_validate(args) -> int:
     return EXIT_OK
 
 
+def _parse_deltas(text: str) -> list[float]:
+    """``0.55``, ``0.3,0.5,0.6`` or ``start:stop:num`` (inclusive, like numpy.linspace)."""
+    import numpy as np  # noqa: PLC0415
+
+    try:
+        if ":" in text:
+            a, b, k = text.split(":")
+            if int(k) < 1:
+                raise ValueError
+            vals = np.linspace(float(a), float(b), int(k)).tolist()
+        else:
+            vals = [float(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise InputError(f"--delta: expected a number, a comma list or start:stop:num, got {text!r}") from None
+    if not vals:
+        raise InputError("--delta: no value given")
+    return vals
+
+
+def cmd_curvature(args) -> int:
+    from .io import atomic_write_text, parse_array  # noqa: PLC0415
+    from .progress import Progress  # noqa: PLC0415
+    from .rip.curvature import curvature, curvature_profile  # noqa: PLC0415
+
+    X = parse_array(args.x, "--x")
+    Z = parse_array(args.z, "--z")
+    deltas = _parse_deltas(args.delta)
+    if len(deltas) == 1:
+        res = curvature(X, Z, deltas[0], args.grad_tol, solver=args.solver)
+        rep = res.verify()
+        written = None
+        if args.output:
+            if res.certificate is not None:
+                written = res.certificate.save(args.output)
+            else:
+                written = atomic_write_text(args.output, json.dumps(res.to_dict(), indent=1, allow_nan=False) + "\n")
+        if args.json:
+            d = res.to_dict()
+            d.update(valid=rep.ok, failures=rep.failures, written=None if written is None else str(written))
+            _print_json(d)
+        else:
+            print(res.summary())
+            print(rep.summary())
+            if written is not None:
+                what = "certificate (strict local minimum)" if res.certificate is not None else "result"
+                print(f"written: {written} ({what})")
+        return EXIT_OK if rep.ok else EXIT_NEGATIVE
+    bar = None if args.json else Progress(len(deltas), label="curvature SDPs")
+    prof = curvature_profile(X, Z, deltas, args.grad_tol, solver=args.solver,
+                             progress=None if bar is None else (lambda k, total: bar.update(k)))
+    if bar is not None:
+        bar.close()
+    if args.output:
+        prof.save(args.output)
+    if args.plot:
+        prof.plot(args.plot)
+    if args.json:
+        _print_json(prof.to_dict())
+    else:
+        print(prof.table())
+        for w in (args.output, args.plot):
+            if w:
+                print(f"written: {w}")
+    return EXIT_OK
+
+
 def cmd_solvers(args) -> int:
     from .solvers import SOLVERS, available_solvers, mosek_licence_ok  # noqa: PLC0415
 
@@ -250,6 +316,22 @@ def build_parser() -> argparse.ArgumentParser:
     va.add_argument("--quiet", action="store_true", help="no progress bar")
     va.add_argument("--json", action="store_true", help="machine-readable output")
     va.set_defaults(func=cmd_validate)
+
+    cu = sub.add_parser("curvature", help="curvature SDP: the largest smallest Hessian eigenvalue a delta-RIP operator gives at X",
+                        description="Solve the curvature SDP mu*(X, Z, delta, g) (REFERENCE 1.4). mu* > 0: a spurious strict local "
+                                    "minimum (written as a certificate with -o); mu* < 0: every delta-RIP instance has a strict "
+                                    "saddle at X (checked dual bound); infeasible: no delta-RIP operator makes X critical (checked "
+                                    "Farkas vector). Several deltas: a profile table (and --plot). Convention: f = ||A(XX^T - ZZ^T)||^2 "
+                                    "without 1/2, instance normalized to ||ZZ^T||_F = 1.")
+    cu.add_argument("--x", required=True, metavar="X", help="point X: JSON array or .npy file")
+    cu.add_argument("--z", required=True, metavar="Z", help="ground truth factor Z: JSON array or .npy file")
+    cu.add_argument("--delta", required=True, help="RIP constant in [0, 1): one value, a comma list, or start:stop:num")
+    cu.add_argument("--grad-tol", type=float, default=0.0, help="bound g on ||grad f(X)|| (normalized instance; default 0)")
+    cu.add_argument("-o", "--output", metavar="OUT.json", help="certificate (strict minimum), result, or profile JSON")
+    cu.add_argument("--plot", metavar="OUT.png", help="profile plot (several deltas)")
+    cu.add_argument("--solver", default=None, help="CLARABEL (default), SCS or MOSEK")
+    cu.add_argument("--json", action="store_true", help="machine-readable output")
+    cu.set_defaults(func=cmd_curvature)
 
     s = sub.add_parser("solvers", help="list the conic solvers usable on this machine")
     s.add_argument("--json", action="store_true", help="machine-readable output")

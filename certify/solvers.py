@@ -134,8 +134,11 @@ def default_settings(name: str) -> dict:
     return dict(_DEFAULTS[name])
 
 
-def solve_problem(problem, solver: str | None = None, settings: dict | None = None) -> SolveInfo:
+def solve_problem(problem, solver: str | None = None, settings: dict | None = None, *, allow_infeasible: bool = False) -> SolveInfo:
     """Solve a cvxpy problem; raise :class:`SolverError` when the solver fails outright.
+
+    ``allow_infeasible``: a (primal) infeasible answer is returned instead of raised; the caller
+    must then certify the infeasibility itself (the solver's word is not a result).
 
     After a numerical failure or an inaccurate answer, the same solver is tried again with the
     more robust settings of ``_RETRIES``; every attempt is listed in ``SolveInfo.attempts``.
@@ -169,10 +172,11 @@ def solve_problem(problem, solver: str | None = None, settings: dict | None = No
         if stats is not None and getattr(stats, "num_iters", None) is not None:
             info.iterations = int(stats.num_iters)
         attempts.append({"settings": dict(opts), "status": info.status})
-        if info.accurate and info.status == "optimal":
+        if info.accurate and (info.status == "optimal" or (allow_infeasible and info.status == "infeasible")):
             break
     info.attempts = attempts
-    if info.status not in ("optimal", "optimal_inaccurate") or info.solve_time is None:
+    accepted = ("optimal", "optimal_inaccurate") + (("infeasible", "infeasible_inaccurate") if allow_infeasible else ())
+    if info.status not in accepted or info.solve_time is None:
         tried = "; ".join(f"{a['status']}" for a in attempts)
         raise SolverError(f"{name} did not solve the problem (attempts: {tried})")
     return info

@@ -10,12 +10,15 @@ Public API::
     rip.verify(operator, X, Z)
     rip.MeasurementOperator.from_matrices(A)
     rip.closed_form_lower_bound(x, z)
+    c = rip.curvature(X, Z, delta, grad_tol=0.0)     # c.mu, c.mu_upper, c.operator, c.verify(), c.certificate
+    rip.curvature_profile(X, Z, deltas); rip.saddle_map(delta, rhos, phis)
 """
 
 from ..certificates import Certificate, Tolerances, VerificationReport, load, verify
 from ..operators import CompactOperator, ExplicitOperator, MeasurementOperator, RipConstant
 from . import examples
 from .closed_form import closed_form_lower_bound, closed_form_lower_bound_polar, polar_coordinates
+from .curvature import CurvatureProfile, CurvatureResult, curvature, curvature_profile, saddle_map
 from .sdp import counterexample
 
 __all__ = [
@@ -29,6 +32,11 @@ __all__ = [
     "closed_form_lower_bound",
     "closed_form_lower_bound_polar",
     "counterexample",
+    "curvature",
+    "curvature_profile",
+    "CurvatureProfile",
+    "CurvatureResult",
+    "saddle_map",
     "examples",
     "load",
     "polar_coordinates",

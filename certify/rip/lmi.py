@@ -23,6 +23,7 @@ eigenvalue computation only, never on the solver's claimed objective.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,10 @@ import numpy as np
 from ..errors import InputError
 from ..linalg import jacobian, mat, rotation_complement, sym, sym_basis, vec
 
-__all__ = ["LMIData", "lmi_data", "second_order_matrix", "first_order_residual", "dual_lower_bound", "project_first_order"]
+__all__ = [
+    "LMIData", "lmi_data", "second_order_matrix", "first_order_residual", "dual_lower_bound", "project_first_order",
+    "band_support", "curvature_upper_bound", "min_gradient_lower_bound",
+]
 
 
 @dataclass
@@ -134,3 +138,67 @@ def dual_lower_bound(data: LMIData, y, V) -> float:
         if nuc > 0.0:
             best = max(best, float(ev.sum()) / nuc)
     return best
+
+
+# ---------------------------------------------------------------------------------------------
+# The curvature SDP (REFERENCE §1.4): solver-free bounds
+# ---------------------------------------------------------------------------------------------
+def band_support(G: np.ndarray, delta: float) -> float:
+    """``max {<H, G> : (1 - δ) I ⪯ H ⪯ (1 + δ) I} = tr(G) + δ ||G||_*`` (eigenvalues of ``G``)."""
+    ev = np.linalg.eigvalsh(sym(G))
+    return float(ev.sum() + delta * np.abs(ev).sum())
+
+
+def _hessian_adjoint(data: LMIData, V: np.ndarray) -> np.ndarray:
+    """``K(V)`` with ``<V, ½∇²f(H)> = <H, K(V)>``: ``K = w e^T + e w^T + J V J^T``,
+    ``w = B^T vec(sym Σ_k V_kk)``."""
+    N, r = data.N, data.r
+    W = sum(V[k * N : (k + 1) * N, k * N : (k + 1) * N] for k in range(r))
+    w = data.B.T @ vec(sym(W))
+    return np.outer(w, data.e) + np.outer(data.e, w) + data.J @ V @ data.J.T
+
+
+def curvature_upper_bound(data: LMIData, C: np.ndarray, delta: float, grad_tol: float, y, W) -> float:
+    """An upper bound on ``μ*(X, Z, δ, g)`` certified by ``(y, W)``, for any ``y`` and ``W ⪰ 0``.
+
+    Weak duality (our derivation): for every ``H`` in the band with ``||∇f(X)|| = ||2 J^T H e|| <= g``
+    and every ``W ⪰ 0`` with ``tr W = 1``, ``V = C W C^T``,
+    ``λ_min(C^T ∇²f C) <= <W, C^T ∇²f C> = 2 <H, K(V)>
+    = 2 <H, G> - 2 <y, J^T H e> <= 2 (tr G + δ ||G||_*) + g ||y||``, ``G = K(V) + sym(J y e^T)``.
+    ``W`` is symmetrized, projected onto the PSD cone and normalized to unit trace here, so the
+    bound rests on eigenvalue computations only.  Returns ``+inf`` for ``W = 0``.
+    """
+    y = np.asarray(y, dtype=float).reshape(-1)
+    W = sym(np.asarray(W, dtype=float))
+    q = C.shape[1]
+    if W.shape != (q, q) or y.shape != (data.N * data.r,):
+        raise InputError(f"dual: expected y of length {data.N * data.r} and W of shape ({q}, {q}), got {y.shape}, {W.shape}")
+    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(W))):
+        raise InputError("dual: contains NaN or infinite entries")
+    lam, Q = np.linalg.eigh(W)
+    lam = np.clip(lam, 0.0, None)
+    if lam.sum() <= 0.0:
+        return math.inf
+    Wp = (Q * (lam / lam.sum())) @ Q.T
+    G = _hessian_adjoint(data, C @ Wp @ C.T) + sym(np.outer(data.J @ y, data.e))
+    return 2.0 * band_support(G, delta) + grad_tol * float(np.linalg.norm(y))
+
+
+def min_gradient_lower_bound(data: LMIData, delta: float, y) -> float:
+    """A lower bound on ``min ||∇f(X)||`` over the band ``(1 - δ) I ⪯ H ⪯ (1 + δ) I``, certified by ``y``.
+
+    For ``||y|| = 1``: ``||J^T H e|| >= -<y, J^T H e> = -<H, sym(J y e^T)> >= -(tr G_y + δ ||G_y||_*)``;
+    ``∇f = 2 J^T H e``.  Both signs of ``y`` are tried.  A value ``> g`` is a Farkas certificate
+    that no δ-RIP operator (on the reduced instance) makes ``||∇f(X)|| <= g``.
+    """
+    y = np.asarray(y, dtype=float).reshape(-1)
+    if y.shape != (data.N * data.r,) or not np.all(np.isfinite(y)):
+        raise InputError(f"farkas: expected a finite y of length {data.N * data.r}, got shape {y.shape}")
+    ny = float(np.linalg.norm(y))
+    if ny == 0.0:
+        return 0.0
+    best = -math.inf
+    for sgn in (1.0, -1.0):
+        G = sym(np.outer(data.J @ (sgn * y / ny), data.e))
+        best = max(best, -2.0 * band_support(G, delta))
+    return max(best, 0.0)

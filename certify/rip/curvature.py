@@ -1,0 +1,552 @@
+"""The curvature SDP (REFERENCE §1.4; the extension sketched in JMLR19 §3.3).
+
+For fixed ``(X, Z, δ, g)`` ::
+
+    μ*(X, Z, δ, g) = maximize_{μ, H}  μ
+                     subject to  ||∇f(X)|| = ||2 𝐗^T H e|| <= g
+                                 C^T ∇²f(X) C ⪰ μ I        (C: complement of the rotation directions XΩ)
+                                 (1 - δ) I ⪯ H ⪯ (1 + δ) I
+
+**Scaling convention** (stated again in every result): ``f(X) = ||A(XX^T - ZZ^T)||^2`` without ½,
+``∇²f`` its Hessian; the instance is normalized to ``||ZZ^T||_F = 1`` (``X, Z ↦ X/s, Z/s``,
+``s = ||ZZ^T||_F^{1/2}``); the operator is *not* rescaled (it lies in the band of the given δ).
+``μ`` and ``g`` refer to the normalized instance; for the instance as given multiply ``μ`` by
+``||ZZ^T||_F`` and ``g`` by ``||ZZ^T||_F^{3/2}``.  On the 2×2 example ``||ẑẑ^T|| = 1``.
+
+The SDP is solved on the projection ``P = orth([X, Z])`` (JMLR19 Lemma 9).  By compression, every
+δ-RIP operator on ``R^{n×n}`` restricted to ``span(P) ⊗ span(P)`` is a δ-RIP operator of the
+reduced instance with no larger gradient, and the Hessian on ``span(P)``-directions is the
+reduced one; so the reduced ``μ*`` bounds the curvature of **every** δ-RIP instance of any size
+from above, and ``μ* < 0`` is a strict-saddle statement for the whole class.  The returned
+operator is the lift (identity off the subspace); its full-space curvature also contains the block
+``4 (X^T X ⊗ I)`` of the complementary directions, which :meth:`Certificate.verify` includes.
+
+Reading: ``μ* > 0`` — a spurious strict local minimum with curvature ``>= μ*`` exists (returned
+as a verified :class:`~certify.certificates.Certificate`); ``μ* < 0`` — at ``X`` every such
+instance has a direction of curvature ``<= μ*`` (the dual point proving it is checked here);
+infeasible — no δ-RIP operator makes ``||∇f(X)|| <= g`` (a Farkas vector, checked, proves it).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import InputError, SolverError
+from ..io import atomic_write_text
+from ..linalg import as_factor, orth, rotation_complement, sym
+from ..operators import CompactOperator
+from ..solvers import solve_problem
+from .lmi import (
+    LMIData,
+    band_support,
+    curvature_upper_bound,
+    lmi_data,
+    min_gradient_lower_bound,
+    project_first_order,
+)
+
+__all__ = [
+    "CONVENTION",
+    "CurvatureResult",
+    "CurvatureReport",
+    "CurvatureProfile",
+    "curvature",
+    "curvature_profile",
+    "saddle_map",
+]
+
+CONVENTION = (
+    "mu = smallest eigenvalue of the Hessian of f(X) = ||A(XX^T - ZZ^T)||^2 (no 1/2) on the complement of "
+    "the rotation directions X Omega, for the instance normalized to ||ZZ^T||_F = 1 and an operator with "
+    "(1 - delta) I <= H <= (1 + delta) I (not rescaled); grad_tol bounds ||grad f(X)||_F of the normalized instance"
+)
+
+#: largest accepted ``mu_upper - mu`` (absolute, normalized units)
+DEFAULT_GAP_TOL = 1e-6
+#: |μ| below this (normalized units) is reported as μ* = 0 ("degenerate")
+ZERO_TOL = 1e-7
+#: a Farkas bound must exceed ``g`` by this much to count as a proof of infeasibility
+FARKAS_MARGIN = 1e-9
+
+
+def _check_inputs(X, Z, delta, grad_tol):
+    X = as_factor(X, "X")
+    Z = as_factor(Z, "Z")
+    if X.shape[0] != Z.shape[0]:
+        raise InputError(f"X, Z: must have the same number of rows n, got {X.shape[0]} and {Z.shape[0]}")
+    zz = float(np.linalg.norm(Z.T @ Z))
+    if zz == 0.0:
+        raise InputError("Z: the ground truth is zero; Z Z^T must be nonzero")
+    try:
+        delta = float(delta)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"delta: expected a number in [0, 1), got {delta!r}") from exc
+    if not (0.0 <= delta < 1.0):
+        raise InputError(f"delta: expected a number in [0, 1), got {delta}")
+    try:
+        grad_tol = float(grad_tol)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"grad_tol: expected a number >= 0, got {grad_tol!r}") from exc
+    if not (grad_tol >= 0.0 and math.isfinite(grad_tol)):
+        raise InputError(f"grad_tol: expected a finite number >= 0, got {grad_tol}")
+    return X, Z, zz, delta, grad_tol
+
+
+def _reduced(X, Z, zz):
+    P = orth(np.column_stack([X, Z]))
+    s = 1.0 / math.sqrt(zz)
+    data = lmi_data(s * (P.T @ X), s * (P.T @ Z), "svec")
+    C = rotation_complement(data.X)
+    return P, s, data, C
+
+
+def _full_gram(data: LMIData, Hs: np.ndarray) -> np.ndarray:
+    d = data.N
+    return sym(data.B @ Hs @ data.B.T + (np.eye(d * d) - data.B @ data.B.T))
+
+
+def _primal_figures(data: LMIData, C: np.ndarray, H_hat: np.ndarray):
+    """Recompute, independently of the SDP's expressions, the band δ, ``||∇f||`` and ``μ`` of ``H_hat``."""
+    from ..certificates import _dense_derivatives  # noqa: PLC0415 - the verifier's own derivative code
+
+    lam = np.linalg.eigvalsh(H_hat)
+    band_delta = float(max(lam.max() - 1.0, 1.0 - lam.min()))
+    _, grad, hess = _dense_derivatives(H_hat, data.X, data.Z)
+    mu = float(np.linalg.eigvalsh(C.T @ hess @ C).min()) if C.shape[1] else math.inf
+    return band_delta, float(np.linalg.norm(grad)), mu
+
+
+@dataclass
+class CurvatureReport:
+    """What :meth:`CurvatureResult.verify` recomputed, and the verdict."""
+
+    ok: bool
+    checks: dict
+    failures: list
+    mu: float = math.nan  # curvature of the returned operator (recomputed)
+    mu_upper: float = math.nan  # bound of the dual point (recomputed)
+    band_delta: float = math.nan
+    grad_norm: float = math.nan
+    min_grad_lower: float = math.nan  # Farkas bound (infeasible case)
+
+    def summary(self) -> str:
+        head = "VALID" if self.ok else "INVALID"
+        lines = [f"{head}: " + ", ".join(f"{k} {'ok' if c['passed'] else 'FAILED'}" for k, c in self.checks.items())]
+        lines += [f"  failed: {f}" for f in self.failures]
+        return "\n".join(lines)
+
+
+@dataclass
+class CurvatureResult:
+    """The answer of :func:`curvature`; every number was recomputed from the returned objects."""
+
+    X: np.ndarray
+    Z: np.ndarray
+    delta: float
+    grad_tol: float
+    feasible: bool
+    mu: float | None = None  # lower bound on μ*: curvature of ``operator`` (recomputed)
+    mu_upper: float | None = None  # upper bound on μ*: the checked dual bound
+    operator: CompactOperator | None = None
+    operator_band_delta: float | None = None  # smallest δ' with (1-δ')I <= H <= (1+δ')I (no rescaling)
+    grad_norm: float | None = None  # ||∇f(X)|| of the returned operator (normalized instance)
+    min_grad_lower: float | None = None  # infeasible case: certified lower bound on ||∇f(X)||
+    dual: dict | None = None  # {"y": ..., "W": ...} (feasible) or {"y": ...} (Farkas)
+    solver: dict | None = None
+    certificate: object | None = None  # Certificate when mu > 0 and X is spurious
+    flags: list = field(default_factory=list)
+    convention: str = CONVENTION
+
+    @property
+    def kind(self) -> str:
+        """``"infeasible"``, ``"strict-minimum"`` (μ > 0), ``"strict-saddle"`` (μ_upper < 0), or
+        ``"degenerate"`` (``[mu, mu_upper]`` meets ``[-ZERO_TOL, ZERO_TOL]``: μ* = 0 to solver precision)."""
+        if not self.feasible:
+            return "infeasible"
+        if self.mu is not None and self.mu > ZERO_TOL:
+            return "strict-minimum"
+        if self.mu_upper is not None and self.mu_upper < -ZERO_TOL:
+            return "strict-saddle"
+        return "degenerate"
+
+    def _data(self):
+        zz = float(np.linalg.norm(self.Z.T @ self.Z))
+        return _reduced(self.X, self.Z, zz)
+
+    def verify(self, gap_tol: float = DEFAULT_GAP_TOL) -> CurvatureReport:
+        """Recompute every claimed figure (no solver): the operator's band, gradient and curvature,
+        the dual bound ``mu_upper`` or the Farkas bound, and compare with the stored claims."""
+        checks: dict = {}
+
+        def check(name, passed, value, detail):
+            checks[name] = {"passed": bool(passed), "value": value, "detail": detail}
+
+        rep = CurvatureReport(ok=False, checks=checks, failures=[])
+        P, _, data, C = self._data()
+        if not self.feasible:
+            y = (self.dual or {}).get("y")
+            if y is None:
+                check("farkas_present", False, None, "an infeasibility claim needs a Farkas vector y")
+            else:
+                lb = min_gradient_lower_bound(data, self.delta, np.asarray(y, dtype=float))
+                rep.min_grad_lower = lb
+                check("farkas", lb > self.grad_tol + FARKAS_MARGIN, lb,
+                      f"certified min ||grad f(X)|| over the delta-band > grad_tol = {self.grad_tol:g}")
+        else:
+            if self.operator is None:
+                check("operator_present", False, None, "a feasible result needs an operator")
+            else:
+                Hr, Xr, Zr, P2 = self.operator.reduce(self.X, self.Z)
+                if P2.shape[1] != data.N:
+                    check("operator_subspace", False, P2.shape[1], "operator acts on the subspace of [X, Z]")
+                else:
+                    # recompute on the operator's own basis (P2), normalized
+                    s = 1.0 / math.sqrt(float(np.linalg.norm(self.Z.T @ self.Z)))
+                    d2 = lmi_data(s * Xr, s * Zr, "svec")
+                    C2 = rotation_complement(d2.X)
+                    band, g, mu = _primal_figures(d2, C2, sym(Hr))
+                    rep.band_delta, rep.grad_norm, rep.mu = band, g, mu
+                    check("band", band <= self.delta + 1e-7, band, f"(1 - delta) I <= H <= (1 + delta) I, delta = {self.delta}")
+                    check("gradient", g <= self.grad_tol + 1e-8, g, f"||grad f(X)|| <= grad_tol = {self.grad_tol:g} (+1e-8)")
+                    if self.mu is not None:
+                        check("mu_matches", abs(mu - self.mu) <= 1e-7 * max(1.0, abs(mu)), mu - self.mu,
+                              "claimed mu equals the recomputed curvature")
+            if self.dual is None or self.dual.get("W") is None:
+                check("dual_present", False, None, "mu_upper needs a dual point (y, W)")
+            else:
+                ub = curvature_upper_bound(data, C, self.delta, self.grad_tol,
+                                           np.asarray(self.dual["y"], dtype=float), np.asarray(self.dual["W"], dtype=float))
+                rep.mu_upper = ub
+                if self.mu_upper is not None:
+                    check("mu_upper_matches", abs(ub - self.mu_upper) <= 1e-7 * max(1.0, abs(ub)), ub - self.mu_upper,
+                          "claimed mu_upper equals the recomputed dual bound")
+                if not math.isnan(rep.mu):
+                    check("bracket", rep.mu <= ub + 1e-7 and ub - rep.mu <= gap_tol, ub - rep.mu,
+                          f"mu <= mu_upper and mu_upper - mu <= {gap_tol:g}")
+        rep.failures = [f"{k}: {c['detail']} (value {c['value']})" for k, c in checks.items() if not c["passed"]]
+        rep.ok = not rep.failures
+        return rep
+
+    def summary(self) -> str:
+        lines = [f"curvature SDP at delta = {self.delta:g}, grad_tol = {self.grad_tol:g} "
+                 f"(n = {self.X.shape[0]}, r = {self.X.shape[1]}, r* = {self.Z.shape[1]}): {self.kind}"]
+        if not self.feasible:
+            lines.append(f"  no delta-RIP operator makes ||grad f(X)|| <= {self.grad_tol:g}: "
+                         f"certified min ||grad f(X)|| >= {self.min_grad_lower:.6g} (Farkas vector checked)")
+        else:
+            lines.append(f"  mu* in [{self.mu:.9g}, {self.mu_upper:.9g}]  (gap {self.mu_upper - self.mu:.1e}; "
+                         "lower: curvature of the returned operator; upper: checked dual bound)")
+            if self.kind == "strict-saddle":
+                lines.append(f"  every delta-RIP instance with ||grad f(X)|| <= {self.grad_tol:g} has curvature <= "
+                             f"{self.mu_upper:.6g} at X (strict saddle)")
+            elif self.kind == "strict-minimum" and self.certificate is not None:
+                lines.append("  X is a spurious strict local minimum of the returned operator (certificate verified)")
+        if self.flags:
+            lines.append(f"  flags: {', '.join(self.flags)}")
+        lines.append(f"  convention: {self.convention}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {
+            "format": "certify.curvature", "format_version": 1, "convention": self.convention,
+            "instance": {"X": self.X.tolist(), "Z": self.Z.tolist()},
+            "delta": self.delta, "grad_tol": self.grad_tol, "feasible": self.feasible, "kind": self.kind,
+            "mu": self.mu, "mu_upper": self.mu_upper, "operator_band_delta": self.operator_band_delta,
+            "grad_norm": self.grad_norm, "min_grad_lower": self.min_grad_lower,
+            "operator": None if self.operator is None else self.operator.to_dict(),
+            "dual": None if self.dual is None else {k: np.asarray(v).tolist() for k, v in self.dual.items()},
+            "solver": self.solver, "flags": list(self.flags),
+        }
+
+
+def _solve_curvature(data, C, delta, g, solver, settings):
+    import cvxpy as cp  # noqa: PLC0415
+
+    s, N, r = data.s, data.N, data.r
+    H = cp.Variable((s, s), symmetric=True, name="H")
+    mu = cp.Variable(name="mu")
+    He = H @ data.e
+    Smat = cp.reshape(data.B @ He, (N, N), order="F")
+    Smat = 0.5 * (Smat + Smat.T)
+    hess = 2.0 * (2.0 * cp.kron(np.eye(r), Smat) + data.J.T @ H @ data.J)
+    hC = C.T @ hess @ C
+    hC = 0.5 * (hC + hC.T)
+    grad_half = data.J.T @ He  # ∇f = 2 J^T H e
+    c_grad = (grad_half == 0) if g == 0.0 else cp.SOC(cp.Constant(g / 2.0), grad_half)
+    c_hess = hC - mu * np.eye(C.shape[1]) >> 0
+    Is = np.eye(s)
+    prob = cp.Problem(cp.Maximize(mu), [c_grad, c_hess, H - (1 - delta) * Is >> 0, (1 + delta) * Is - H >> 0])
+    info = solve_problem(prob, solver, settings, allow_infeasible=True)
+    if info.status.startswith("infeasible"):
+        return None, None, None, info
+    if H.value is None or c_hess.dual_value is None or c_grad.dual_value is None:
+        raise SolverError(f"{info.name} returned no primal/dual point (status {info.status!r})")
+    yv = c_grad.dual_value
+    if isinstance(yv, (list, tuple)):
+        yv = yv[1]
+    return sym(np.asarray(H.value)), np.asarray(yv, dtype=float).reshape(-1), np.asarray(c_hess.dual_value), info
+
+
+def _solve_min_gradient(data, delta, solver, settings):
+    """``min ||J^T H e||`` over the band; returns the SOC dual vector (the Farkas direction)."""
+    import cvxpy as cp  # noqa: PLC0415
+
+    s = data.s
+    H = cp.Variable((s, s), symmetric=True)
+    t = cp.Variable()
+    c = cp.SOC(t, data.J.T @ (H @ data.e))
+    Is = np.eye(s)
+    prob = cp.Problem(cp.Minimize(t), [c, H - (1 - delta) * Is >> 0, (1 + delta) * Is - H >> 0])
+    info = solve_problem(prob, solver, settings)
+    yv = c.dual_value
+    if isinstance(yv, (list, tuple)):
+        yv = yv[1]
+    if yv is None:
+        raise SolverError(f"{info.name} returned no dual point for the minimum-gradient problem")
+    return np.asarray(yv, dtype=float).reshape(-1), info
+
+
+def _best_dual_bound(data, C, delta, g, y0, W):
+    """Minimize the (convex in α) checked bound over ``y = α y0``; any α gives a valid bound."""
+    from scipy.optimize import minimize_scalar  # noqa: PLC0415
+
+    def ub(a):
+        return curvature_upper_bound(data, C, delta, g, a * y0, W)
+
+    grid = [0.0] + [sg * a for sg in (1.0, -1.0) for a in (0.25, 0.5, 1.0, 2.0, 4.0)]
+    vals = [ub(a) for a in grid]
+    k = int(np.argmin(vals))
+    a0 = grid[k]
+    if a0 != 0.0:
+        lo, hi = sorted((a0 / 2.0, a0 * 2.0))
+        res = minimize_scalar(ub, bounds=(lo, hi), method="bounded", options={"xatol": 1e-12 * abs(a0)})
+        if res.fun < vals[k]:
+            return float(res.x) * y0, float(res.fun)
+    return a0 * y0, float(vals[k])
+
+
+def curvature(
+    X,
+    Z,
+    delta: float,
+    grad_tol: float = 0.0,
+    *,
+    solver: str | None = None,
+    settings: dict | None = None,
+    gap_tol: float = DEFAULT_GAP_TOL,
+    certificate: bool = True,
+) -> CurvatureResult:
+    """``μ*(X, Z, δ, g)``: the largest smallest-Hessian-eigenvalue any δ-RIP operator can give at
+    ``X`` with ``||∇f(X)|| <= g`` (module docstring; REFERENCE §1.4), and the operator attaining it.
+
+    Parameters
+    ----------
+    X, Z : arrays ``(n, r)``, ``(n, r*)``.  delta : the RIP constant, in ``[0, 1)``.
+    grad_tol : ``g >= 0``, a bound on ``||∇f(X)||_F`` of the normalized instance.
+    solver, settings : as for :func:`certify.rip.counterexample`.
+    gap_tol : largest accepted ``mu_upper - mu``; a larger gap raises :class:`SolverError`.
+    certificate : for ``μ > 0`` at a spurious ``X`` and ``grad_tol = 0``, also build and verify a
+        :class:`~certify.certificates.Certificate` (``result.certificate``).
+
+    Returns
+    -------
+    :class:`CurvatureResult` with ``mu`` (curvature of the returned operator, recomputed: a lower
+    bound on μ*) and ``mu_upper`` (a checked dual bound), or ``feasible = False`` with a checked
+    Farkas bound ``min_grad_lower > grad_tol``.  Convention: :data:`CONVENTION`.
+    """
+    X, Z, zz, delta, grad_tol = _check_inputs(X, Z, delta, grad_tol)
+    P, s, data, C = _reduced(X, Z, zz)
+    Hs, y, W, info = _solve_curvature(data, C, delta, grad_tol, solver, settings)
+    res = CurvatureResult(X=X, Z=Z, delta=delta, grad_tol=grad_tol, feasible=Hs is not None, solver=info.to_dict())
+    if Hs is None:
+        yF, info2 = _solve_min_gradient(data, delta, solver, settings)
+        lb = min_gradient_lower_bound(data, delta, yF)
+        res.solver = {**info.to_dict(), "farkas_solve": info2.to_dict()}
+        if not lb > grad_tol + FARKAS_MARGIN:
+            raise SolverError(
+                f"{info.name} reports the curvature SDP infeasible, but the minimum-gradient problem only certifies "
+                f"||grad f(X)|| >= {lb:.3e}, not > grad_tol = {grad_tol:g}; the infeasibility is not proven"
+            )
+        res.min_grad_lower, res.dual = lb, {"y": yF}
+        return res
+
+    if grad_tol == 0.0:
+        Hs = project_first_order(data, Hs)
+    H_hat = _full_gram(data, Hs)
+    band, g, mu = _primal_figures(data, C, H_hat)
+    if g > grad_tol + 1e-8:
+        raise SolverError(f"{info.name}: the returned operator has ||grad f(X)|| = {g:.3e} > grad_tol = {grad_tol:g}")
+    if band > delta + 1e-7:
+        raise SolverError(f"{info.name}: the returned operator leaves the delta-band (needs delta >= {band:.9f} > {delta})")
+    if band > delta + 1e-10:
+        res.flags.append("band_rounding")  # within 1e-7 of the band, from the first-order repair
+    y_best, ub = _best_dual_bound(data, C, delta, grad_tol, y, W)
+    if mu > ub + 1e-7:
+        raise SolverError(f"{info.name}: inconsistent bounds (mu = {mu:.9g} > mu_upper = {ub:.9g})")
+    if ub - mu > gap_tol:
+        raise SolverError(
+            f"{info.name}: inaccurate solve, mu_upper - mu = {ub - mu:.3e} exceeds gap_tol = {gap_tol:g} "
+            f"(mu = {mu:.9g}, mu_upper = {ub:.9g}, status {info.status!r})"
+        )
+    if not info.accurate:
+        res.flags.append("solver_inaccurate")
+        warnings.warn(f"{info.name} reported {info.status!r}; kept because the checked bounds agree to {ub - mu:.1e}", stacklevel=2)
+    res.mu, res.mu_upper, res.operator_band_delta, res.grad_norm = mu, ub, band, g
+    res.operator = CompactOperator(P, H_hat)
+    res.dual = {"y": y_best, "W": sym(W)}
+    normE = float(np.linalg.norm(X @ X.T - Z @ Z.T))
+    if certificate and grad_tol == 0.0 and mu > ZERO_TOL and normE > 1e-9 * zz:
+        res.certificate = _strict_certificate(res, info)
+    return res
+
+
+def _strict_certificate(res: CurvatureResult, info):
+    from ..certificates import Certificate  # noqa: PLC0415
+
+    rip = res.operator.rip_constant()
+    cert = Certificate(
+        X=res.X, Z=res.Z, operator=res.operator, delta=float(rip.delta), solver=info.to_dict(),
+        formulation={"problem": "curvature", "delta_target": res.delta, "grad_tol": res.grad_tol,
+                     "mu": res.mu, "mu_upper": res.mu_upper, "convention": CONVENTION},
+        source="curvature-sdp", flags=list(res.flags),
+    )
+    report = cert.verify()
+    if not report.ok:
+        raise SolverError("the strict-minimum certificate failed verification: " + "; ".join(report.failures))
+    # the curvature claim in the instance's own scale, re-checked by every later verify()
+    cert.formulation["hess_min"] = report.hess_min
+    report = cert.verify()
+    if not report.strict:
+        raise SolverError(
+            f"mu = {res.mu:.3e} > 0 on the reduced instance, but the verified Hessian minimum "
+            f"{report.hess_min:.3e} is not strictly positive (relative {report.hess_min_rel:.1e})"
+        )
+    return cert
+
+
+# ---------------------------------------------------------------------------------------------
+# Sweeps
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class CurvatureProfile:
+    """``μ*`` against δ for one instance (rows of dicts: delta, kind, mu, mu_upper, ...)."""
+
+    X: np.ndarray
+    Z: np.ndarray
+    grad_tol: float
+    rows: list
+
+    def table(self) -> str:
+        out = [f"{'delta':>8} {'kind':>15} {'mu':>14} {'mu_upper':>14}"]
+        for row in self.rows:
+            mu = "-" if row["mu"] is None else f"{row['mu']:.8f}"
+            mu_up = "-" if row["mu_upper"] is None else f"{row['mu_upper']:.8f}"
+            out.append(f"{row['delta']:8.4f} {row['kind']:>15} {mu:>14} {mu_up:>14}")
+        return "\n".join(out)
+
+    def to_dict(self) -> dict:
+        return {"format": "certify.curvature-profile", "format_version": 1, "convention": CONVENTION,
+                "X": self.X.tolist(), "Z": self.Z.tolist(), "grad_tol": self.grad_tol, "rows": self.rows}
+
+    def save(self, path):
+        import json  # noqa: PLC0415
+
+        return atomic_write_text(path, json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n")
+
+    def plot(self, path=None, ax=None):
+        """μ* (bracket) against δ; infeasible δ shaded.  Returns the matplotlib figure."""
+        import matplotlib  # noqa: PLC0415
+
+        if path is not None and ax is None:
+            matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt  # noqa: PLC0415
+
+        fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 4))
+        ok = [r for r in self.rows if r["kind"] not in ("infeasible", "error")]
+        bad = [r["delta"] for r in self.rows if r["kind"] == "infeasible"]
+        if ok:
+            d = [r["delta"] for r in ok]
+            ax.plot(d, [r["mu"] for r in ok], "o-", ms=3, label="μ* (operator attaining it)")
+            ax.plot(d, [r["mu_upper"] for r in ok], "--", lw=0.8, label="checked dual bound")
+        if bad:
+            ax.axvspan(min(bad), max(bad), color="0.85", label="infeasible (Farkas)")
+        ax.axhline(0.0, color="k", lw=0.6)
+        ax.set_xlabel("δ")
+        ax.set_ylabel("μ*  (λ_min ∇²f, ‖ZZᵀ‖=1)")
+        ax.legend(fontsize=8)
+        if path is not None:
+            from pathlib import Path  # noqa: PLC0415
+            import io  # noqa: PLC0415
+
+            from ..io import atomic_write_bytes  # noqa: PLC0415
+
+            buf = io.BytesIO()
+            fig.savefig(buf, format=Path(path).suffix.lstrip(".") or "png", dpi=120, bbox_inches="tight")
+            atomic_write_bytes(path, buf.getvalue())
+        return fig
+
+
+def _row(res: CurvatureResult) -> dict:
+    return {"delta": res.delta, "kind": res.kind, "mu": res.mu, "mu_upper": res.mu_upper,
+            "min_grad_lower": res.min_grad_lower, "flags": list(res.flags)}
+
+
+def curvature_profile(X, Z, deltas, grad_tol: float = 0.0, *, solver: str | None = None, progress=None) -> CurvatureProfile:
+    """:func:`curvature` for each δ in ``deltas``; a failed solve is recorded as ``kind = "error"``
+    with its message (never a silent number)."""
+    X = as_factor(X, "X")
+    Z = as_factor(Z, "Z")
+    deltas = np.atleast_1d(np.asarray(deltas, dtype=float))
+    if deltas.ndim != 1 or deltas.size == 0:
+        raise InputError("deltas: expected a non-empty list of numbers in [0, 1)")
+    rows = []
+    for k, d in enumerate(deltas):
+        try:
+            rows.append(_row(curvature(X, Z, float(d), grad_tol, solver=solver, certificate=False)))
+        except SolverError as exc:
+            rows.append({"delta": float(d), "kind": "error", "mu": None, "mu_upper": None, "min_grad_lower": None,
+                         "flags": [], "error": str(exc)})
+        if progress is not None:
+            progress(k + 1, len(deltas))
+    return CurvatureProfile(X=X, Z=Z, grad_tol=float(grad_tol), rows=rows)
+
+
+def saddle_map(delta: float, rhos, phis, z=(1.0, 0.0), *, grad_tol: float = 0.0, solver: str | None = None, progress=None) -> dict:
+    """The strict-saddle map: ``μ*`` at ``x = ρ (cos φ, sin φ)`` for the rank-1 ground truth ``z``
+    (default ``e_1``), over the grid ``rhos × phis`` (radians).
+
+    Returns a dict with ``rho``, ``phi``, ``mu_upper`` (the checked upper bound; ``nan`` where the
+    point is the ground truth or the solve failed), ``mu``, ``kind`` arrays of shape
+    ``(len(rhos), len(phis))``.  For δ < 1/2 every point except ``x = ±z`` should be a strict saddle.
+    """
+    rhos = np.asarray(rhos, dtype=float).reshape(-1)
+    phis = np.asarray(phis, dtype=float).reshape(-1)
+    z = np.asarray(z, dtype=float).reshape(-1)
+    if z.shape != (2,):
+        raise InputError(f"z: expected a vector of length 2, got shape {z.shape}")
+    mu = np.full((rhos.size, phis.size), np.nan)
+    mu_up = np.full_like(mu, np.nan)
+    kind = np.empty(mu.shape, dtype=object)
+    total, done = mu.size, 0
+    for i, rho in enumerate(rhos):
+        for j, phi in enumerate(phis):
+            x = rho * np.array([math.cos(phi), math.sin(phi)])
+            if np.linalg.norm(np.outer(x, x) - np.outer(z, z)) <= 1e-9 * float(z @ z):
+                kind[i, j] = "ground-truth"
+            else:
+                try:
+                    res = curvature(x, z, delta, grad_tol, solver=solver, certificate=False)
+                    kind[i, j] = res.kind
+                    if res.feasible:
+                        mu[i, j], mu_up[i, j] = res.mu, res.mu_upper
+                except SolverError:
+                    kind[i, j] = "error"
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    return {"delta": float(delta), "z": z, "rho": rhos, "phi": phis, "mu": mu, "mu_upper": mu_up, "kind": kind,
+            "convention": CONVENTION}
