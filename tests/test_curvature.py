@@ -188,3 +188,16 @@ def test_cli_curvature_bad_delta(delta, capsys):
     assert main(["curvature", "--x", "[0, 1]", "--z", "[1, 0]", "--delta", delta]) == 2
     err = capsys.readouterr().err
     assert err.startswith("certify: error:") and err.count("\n") == 1
+
+
+def test_sgd_leaves_a_certified_strict_saddle():
+    from certify.nonconvex import sensing
+
+    res = rip.curvature(X2, Z2, 0.45)
+    assert res.kind == "strict-saddle"
+    X0 = np.repeat(X2[None, :, None], 1000, axis=0)  # started exactly at X
+    eta = sensing.default_step_size(res.operator, Z2, "sgd", 1)
+    out = sensing.sgd(res.operator, Z2, X0, steps=3000, step_size=eta, batch=1, seed=0)
+    left = sensing.distance_to_orbit(out.X, X2[:, None]) > 0.1
+    assert left.mean() >= 0.99
+    assert (sensing.distance_to_solutions(out.X, Z2) <= 1e-3).mean() >= 0.95
