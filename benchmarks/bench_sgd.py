@@ -20,32 +20,22 @@ that 100,000 trials x 10,000 steps take < 30 s.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
 
 import certify
+from certify import sysinfo
 from certify.nonconvex import sensing
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     import numba
 
-    return (f"{cpu}; {os.cpu_count()} logical cores; numba {numba.__version__} with {numba.get_num_threads()} threads; "
-            f"numpy {np.__version__}; Python {platform.python_version()}")
+    return sysinfo.machine(f"numba {numba.__version__} with {numba.get_num_threads()} threads")
 
 
 def numpy_vectorized(S, b, X0, steps, eta, seed):

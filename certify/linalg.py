@@ -159,3 +159,16 @@ def as_factor(A, name: str) -> np.ndarray:
     if not np.all(np.isfinite(M)):
         raise InputError(f"{name}: contains NaN or infinite entries")
     return M
+
+
+def as_pair(X, Z) -> tuple[np.ndarray, np.ndarray, float]:
+    """Validate a point ``X`` and a ground truth ``Z`` (finite, same ``n``, ``Z Z^T != 0``);
+    returns ``(X, Z, ||Z^T Z||_F)`` (``= ||Z Z^T||_F``)."""
+    X = as_factor(X, "X")
+    Z = as_factor(Z, "Z")
+    if X.shape[0] != Z.shape[0]:
+        raise InputError(f"X, Z: must have the same number of rows n, got {X.shape[0]} and {Z.shape[0]}")
+    zz = float(np.linalg.norm(Z.T @ Z))
+    if zz == 0.0:
+        raise InputError("Z: the ground truth is zero; Z Z^T must be nonzero")
+    return X, Z, zz

@@ -22,13 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 import certify
+from certify import sysinfo
 from certify.io import atomic_write_text
 from certify.nonconvex import sensing
 
@@ -79,18 +78,6 @@ def run_row(cert, label: str, change: dict, trials: int, seed: int, default_eta:
     }
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} logical cores, Python {platform.python_version()}, certify {certify.__version__}"
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--trials", type=int, default=100_000, help="trials of the main protocol (default 100,000)")
@@ -123,14 +110,14 @@ def main(argv=None) -> int:
         key = (label, trials, args.seed)
         row = done.get(key) or run_row(cert, label, change, trials, args.seed, default_eta)
         rows.append(row)
-        doc = {"format": "certify.sgd-reproduction", "format_version": 1, "machine": machine(), "seed": args.seed,
+        doc = {"format": "certify.sgd-reproduction", "format_version": 1, "machine": sysinfo.machine(), "seed": args.seed,
                "published": PUBLISHED, "main": MAIN, "default_step_size": default_eta, "rows": rows}
         atomic_write_text(out, json.dumps(doc, indent=1, allow_nan=False, default=float) + "\n")
         print(f"[{i + 1}/{len(plan)}] {label}: {row['successes']}/{row['trials']} = {row['success_rate']:.4f}"
               f" ({row['seconds']:.1f} s)", file=sys.stderr)
 
-    print(f"machine: {machine()}")
-    print(f"certificate: counterexamples/zhang2018_published.json (the published 1/2-RIP operator, m = 4)")
+    print(f"machine: {sysinfo.machine()}")
+    print("certificate: counterexamples/zhang2018_published.json (the published 1/2-RIP operator, m = 4)")
     print(f"main protocol: SGD, batch 1 (one measurement drawn uniformly with replacement per step), constant step "
           f"{default_eta:.6g} = 0.1 / (lambda_max(H) ||z||^2) / m, 10,000 steps, x0 = w ~ N(0, I_2) (gamma = 1), "
           f"success: min_s ||x - s z|| / ||z|| <= 1e-3; seed {args.seed}")

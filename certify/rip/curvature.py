@@ -37,12 +37,11 @@ import numpy as np
 
 from ..errors import InputError, SolverError
 from ..io import atomic_write_text
-from ..linalg import as_factor, orth, rotation_complement, sym
+from ..linalg import as_factor, as_pair, orth, rotation_complement, sym
 from ..operators import CompactOperator
 from ..solvers import solve_problem
 from .lmi import (
     LMIData,
-    band_support,
     curvature_upper_bound,
     lmi_data,
     min_gradient_lower_bound,
@@ -74,13 +73,7 @@ FARKAS_MARGIN = 1e-9
 
 
 def _check_inputs(X, Z, delta, grad_tol):
-    X = as_factor(X, "X")
-    Z = as_factor(Z, "Z")
-    if X.shape[0] != Z.shape[0]:
-        raise InputError(f"X, Z: must have the same number of rows n, got {X.shape[0]} and {Z.shape[0]}")
-    zz = float(np.linalg.norm(Z.T @ Z))
-    if zz == 0.0:
-        raise InputError("Z: the ground truth is zero; Z Z^T must be nonzero")
+    X, Z, zz = as_pair(X, Z)
     try:
         delta = float(delta)
     except (TypeError, ValueError) as exc:

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from ..errors import InputError, NoCounterexampleError, SolverError
-from ..linalg import as_factor, orth, sym
+from ..linalg import as_pair, orth, sym
 from ..operators import CompactOperator, rip_from_bounds
 from ..solvers import solve_problem
 from .lmi import LMIData, dual_lower_bound, hessian_min_on_complement, lmi_data, project_first_order
@@ -34,13 +34,7 @@ DIRECT_LIMIT = 16
 def check_instance(X, Z) -> tuple[np.ndarray, np.ndarray]:
     """Validate ``(X, Z)``: finite, same ``n``, ``Z != 0``, ``X X^T != Z Z^T``; rank-1 colinear
     pairs raise :class:`NoCounterexampleError` (``δ(x, z) = 1``, JMLR19 §1.1)."""
-    X = as_factor(X, "X")
-    Z = as_factor(Z, "Z")
-    if X.shape[0] != Z.shape[0]:
-        raise InputError(f"X, Z: must have the same number of rows n, got {X.shape[0]} and {Z.shape[0]}")
-    zz = float(np.linalg.norm(Z.T @ Z))
-    if zz == 0.0:
-        raise InputError("Z: the ground truth is zero; Z Z^T must be nonzero")
+    X, Z, zz = as_pair(X, Z)
     XtX, XtZ, ZtZ = X.T @ X, X.T @ Z, Z.T @ Z
     normE2 = np.sum(XtX * XtX) - 2 * np.sum(XtZ * XtZ) + np.sum(ZtZ * ZtZ)
     if normE2 <= (1e-9 * zz) ** 2:
