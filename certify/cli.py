@@ -13,7 +13,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from . import __version__
+from . import __version__, cli_constants
 from .errors import CertifyError, InputError, NoCounterexampleError, SolverError, SolverUnavailableError
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_INPUT, EXIT_SOLVER = 0, 1, 2, 3
@@ -336,6 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("solvers", help="list the conic solvers usable on this machine")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_solvers)
+
+    cli_constants.add_parser(sub)  # `certify constants nimc`: dispatched through its func default
     return p
 
 
