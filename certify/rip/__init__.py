@@ -12,6 +12,7 @@ Public API::
     rip.closed_form_lower_bound(x, z)
     c = rip.curvature(X, Z, delta, grad_tol=0.0)     # c.mu, c.mu_upper, c.operator, c.verify(), c.certificate
     rip.curvature_profile(X, Z, deltas); rip.saddle_map(delta, rhos, phis)
+    best = rip.search_sharp_delta(n, r, r_star, restarts=20, seed=0)   # .delta, .certificate, .history, .published
 """
 
 from ..certificates import Certificate, Tolerances, VerificationReport, load, verify
@@ -20,6 +21,7 @@ from . import examples
 from .closed_form import closed_form_lower_bound, closed_form_lower_bound_polar, polar_coordinates
 from .curvature import CurvatureProfile, CurvatureResult, curvature, curvature_profile, saddle_map
 from .sdp import counterexample
+from .search import SearchResult, published_threshold, search_sharp_delta
 
 __all__ = [
     "Certificate",
@@ -37,6 +39,9 @@ __all__ = [
     "CurvatureProfile",
     "CurvatureResult",
     "saddle_map",
+    "search_sharp_delta",
+    "SearchResult",
+    "published_threshold",
     "examples",
     "load",
     "polar_coordinates",
