@@ -43,19 +43,23 @@ def main(argv=None) -> int:
         dt = time.perf_counter() - t0
         pub = best.published["value"]
         per = sorted(h["best"] for h in best.history)
-        hits = sum(1 for v in per if v - pub < 1e-3)
+        hits = sum(1 for v in per if abs(v - pub) < 1e-3)
         row = {"r": r, "r_star": rs, "n": r + rs, "restarts": restarts, "delta": best.delta, "delta_lower": best.delta_lower,
-               "published": pub, "kind": best.published["kind"], "difference": best.delta - pub,
+               "published": pub, "lower": best.published["lower"], "kind": best.published["kind"],
+               "contradiction": best.below_sufficient_condition, "difference": best.delta - pub,
                "restarts_within_1e-3": hits, "sdps": best.evaluations, "seconds": dt, "valid": best.certificate.verify().ok}
         rows.append(row)
         print(f"  ({r}, {rs}): delta = {best.delta:.7f}, published {pub:.7f}, diff {best.delta - pub:+.1e}, "
               f"{hits}/{restarts} restarts within 1e-3, {dt:.0f} s", file=sys.stderr, flush=True)
     print()
-    print(f"{'r':>2} {'r*':>2} {'n':>2} {'restarts':>8} {'best delta':>12} {'dual lower':>12} {'published':>10} {'difference':>11} "
-          f"{'hits 1e-3':>9} {'SDPs':>6} {'seconds':>8}  published kind")
+    print("published: the sharp value, or (r* > 1 overparameterized) the smallest delta of the published counterexamples;")
+    print("sufficient: no counterexample below 1/(1 + sqrt(r*/r)) (a theorem: a search result below it would be an error)")
+    print(f"{'r':>2} {'r*':>2} {'n':>2} {'restarts':>8} {'best delta':>12} {'dual lower':>12} {'published':>10} {'sufficient':>10} "
+          f"{'difference':>11} {'hits 1e-3':>9} {'SDPs':>6} {'seconds':>8}  published kind")
     for w in rows:
         print(f"{w['r']:2d} {w['r_star']:2d} {w['n']:2d} {w['restarts']:8d} {w['delta']:12.7f} {w['delta_lower']:12.7f} "
-              f"{w['published']:10.7f} {w['difference']:+11.1e} {w['restarts_within_1e-3']:9d} {w['sdps']:6d} {w['seconds']:8.1f}  {w['kind']}")
+              f"{w['published']:10.7f} {w['lower']:10.7f} {w['difference']:+11.1e} {w['restarts_within_1e-3']:9d} {w['sdps']:6d} "
+              f"{w['seconds']:8.1f}  {w['kind']}" + ("  CONTRADICTS THE SUFFICIENT CONDITION" if w["contradiction"] else ""))
     if args.out:
         atomic_write_text(args.out, json.dumps({"machine": sysinfo.machine(), "rows": rows}, indent=1) + "\n")
     ok = all(abs(w["difference"]) < 1e-3 and w["seconds"] < 600 for w in rows if (w["r"], w["r_star"]) in {(a, b) for a, b, _ in TARGETS})

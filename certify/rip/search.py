@@ -40,17 +40,25 @@ SEARCH_SETTINGS = {"tol_gap_abs": 1e-9, "tol_gap_rel": 1e-9, "tol_feas": 1e-9, "
 
 
 def published_threshold(r: int, r_star: int) -> dict:
-    """The published sharp value (or best known counterexample threshold) for ``(r, r*)``."""
+    """The published values for ``(r, r*)`` (REFERENCE §1.1).
+
+    ``lower``: the sufficient condition — no spurious second-order critical point for
+    ``δ < 1/(1 + √(r*/r))`` (1/2 when r = r*); ``upper``: published counterexamples exist for
+    ``δ >= 1/(1 + 1/√(r − r* + 1))`` (1/2 when r = r*).  ``value`` is the number a search is
+    compared with: the sharp threshold where ``lower = upper`` (r = r*, or r* = 1), else ``upper``
+    (the best published counterexample) with ``kind = "counterexamples exist at and above"``.
+    """
+    lower = 1.0 / (1.0 + math.sqrt(r_star / r))
+    upper = 1.0 / (1.0 + 1.0 / math.sqrt(r - r_star + 1))
     if r == r_star:
-        return {"value": 0.5, "kind": "sharp",
+        return {"value": 0.5, "lower": 0.5, "upper": 0.5, "kind": "sharp",
                 "reference": "1/2: Zhang, Sojoudi, Lavaei (2019) for r = 1; R. Y. Zhang (2021) for general rank"}
-    k = r - r_star + 1
-    v = 1.0 / (1.0 + 1.0 / math.sqrt(k))
     if r_star == 1:
-        return {"value": v, "kind": "sharp", "reference": f"1/(1 + 1/sqrt(r)) = {v:.6f} for r* = 1 (overparameterized)"}
-    return {"value": v, "kind": "counterexamples exist at and above",
-            "reference": f"1/(1 + 1/sqrt(r - r* + 1)) = {v:.6f}; sufficient condition delta < 1/(1 + sqrt(r*/r)) = "
-                         f"{1.0 / (1.0 + math.sqrt(r_star / r)):.6f}"}
+        return {"value": upper, "lower": lower, "upper": upper, "kind": "sharp",
+                "reference": f"1/(1 + 1/sqrt(r)) = {upper:.6f} for r* = 1 (overparameterized)"}
+    return {"value": upper, "lower": lower, "upper": upper, "kind": "counterexamples exist at and above",
+            "reference": f"counterexamples for delta >= 1/(1 + 1/sqrt(r - r* + 1)) = {upper:.6f}; none below the "
+                         f"sufficient condition 1/(1 + sqrt(r*/r)) = {lower:.6f}"}
 
 
 @dataclass
@@ -70,17 +78,27 @@ class SearchResult:
     settings: dict = field(default_factory=dict)
 
     @property
+    def below_sufficient_condition(self) -> bool:
+        """True if the verified δ is below the published sufficient condition (a theorem): that
+        would contradict it, so it signals an error in the certificate chain."""
+        return self.delta < self.published["lower"] - 1e-7
+
+    @property
     def gap_to_published(self) -> float:
         return self.delta - self.published["value"]
 
     def summary(self) -> str:
         p = self.published
         best = [h["best"] for h in self.history]
+        extra = ""
+        if p["lower"] < p["upper"]:
+            extra = (f"; published range: no counterexample below {p['lower']:.6f}, counterexamples from {p['upper']:.6f}"
+                     + (" -- this search found a better counterexample" if self.delta < p["upper"] - 1e-6 else ""))
         return (f"search (n = {self.X.shape[0]}, r = {self.X.shape[1]}, r* = {self.Z.shape[1]}): best delta = {self.delta:.9f} "
                 f"(dual-certified >= {self.delta_lower:.9f}); published {p['value']:.9f} ({p['kind']}); "
                 f"difference {self.gap_to_published:+.2e}; {len(self.history)} restarts, best per restart "
                 f"min/median/max = {min(best):.6f}/{float(np.median(best)):.6f}/{max(best):.6f}; "
-                f"{self.evaluations} SDPs in {self.seconds:.1f} s")
+                f"{self.evaluations} SDPs in {self.seconds:.1f} s{extra}")
 
     def to_dict(self) -> dict:
         return {"format": "certify.search", "format_version": 1, "delta": self.delta, "delta_lower": self.delta_lower,
