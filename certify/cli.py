@@ -13,7 +13,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from . import __version__, cli_constants
+from . import __version__, cli_constants, cli_nmf
 from .errors import CertifyError, InputError, NoCounterexampleError, SolverError, SolverUnavailableError
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_INPUT, EXIT_SOLVER = 0, 1, 2, 3
@@ -385,6 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_solvers)
 
     cli_constants.add_parser(sub)  # `certify constants nimc`: dispatched through its func default
+    cli_nmf.add_parser(sub)  # `certify nmf-landscape`: dispatched through its func default
     return p
 
 
