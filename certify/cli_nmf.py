@@ -66,6 +66,7 @@ def load_data(spec: str, *, gamma: float = 0.5, seed: int = 0):
     import numpy as np  # noqa: PLC0415
 
     from .errors import InputError  # noqa: PLC0415
+    from .io import load_npy  # noqa: PLC0415
     from .nonconvex import nmf  # noqa: PLC0415
 
     if not isinstance(spec, str) or not spec.strip():
@@ -97,12 +98,7 @@ def load_data(spec: str, *, gamma: float = 0.5, seed: int = 0):
                 f"{int(M.sum())} ratings", "source": str(path / "u.data"), "suggested_rank": None}
         return R, M, info, None
     if s.endswith(".npy"):
-        if not path.is_file():
-            raise InputError(f"DATA: no such .npy file: {s}")
-        try:
-            X = np.load(path, allow_pickle=False)
-        except (ValueError, OSError) as exc:
-            raise InputError(f"DATA: cannot read {s} as a .npy array ({exc})") from exc
+        X = load_npy(path, "DATA")
         if X.ndim != 2 or X.size == 0 or not np.issubdtype(X.dtype, np.number):
             raise InputError(f"DATA: {s} must hold a non-empty numeric matrix, got shape {X.shape}, dtype {X.dtype}")
         X = X.astype(float)

@@ -11,7 +11,7 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "parse_array"]
+__all__ = ["atomic_write_text", "atomic_write_bytes", "load_npy", "parse_array"]
 
 
 def atomic_write_bytes(path, data: bytes) -> Path:
@@ -44,19 +44,25 @@ def atomic_write_text(path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def load_npy(path, name: str) -> np.ndarray:
+    """The array in the ``.npy`` file ``path`` (no pickles); a missing or unreadable file is an
+    :class:`InputError` naming the argument ``name``."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{name}: no such .npy file: {path}")
+    try:
+        return np.load(p, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise InputError(f"{name}: cannot read {path} as a .npy array ({exc})") from exc
+
+
 def parse_array(text: str, name: str) -> np.ndarray:
     """An array from a JSON literal (``'[0, 0.7071]'``, ``'[[1, 0], [0, 1]]'``) or a ``.npy`` file."""
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{name}: expected a JSON array such as '[0, 0.7071]' or a .npy file path")
     s = text.strip()
     if s.endswith(".npy"):
-        p = Path(s)
-        if not p.is_file():
-            raise InputError(f"{name}: no such .npy file: {s}")
-        try:
-            arr = np.load(p, allow_pickle=False)
-        except (ValueError, OSError) as exc:
-            raise InputError(f"{name}: cannot read {s} as a .npy array ({exc})") from exc
+        arr = load_npy(s, name)
     else:
         try:
             obj = json.loads(s)
