@@ -136,6 +136,47 @@ class ValidationResult:
         return ax
 
 
+@dataclass
+class TrialOutcome:
+    """Per-trial outcome of one γ of the protocol: ``errors`` (relative distance to the global set,
+    ``inf`` when diverged) and the boolean masks ``success``, ``spurious``, ``diverged``, ``other``."""
+
+    errors: np.ndarray
+    success: np.ndarray
+    spurious: np.ndarray
+    diverged: np.ndarray
+    other: np.ndarray
+
+
+def run_trials(op, Xs, Z, gamma: float, trials: int, seed: int, *, init_scale: float, method: str, steps: int,
+               step_size: float, batch: int = 1, decay: float | None = None, tol: float = 1e-3,
+               tol_spurious: float = 0.1, progress=None) -> TrialOutcome:
+    """The trials of one γ of the protocol (arguments unchecked: :func:`validate` and the sweep runner check them).
+
+    Start ``X0 = (1 − γ) X_s + γ W``, ``W`` iid ``N(0, init_scale²)`` from ``default_rng([seed, round(γ 2³²)])``;
+    the SGD streams from ``SeedSequence([seed, round(γ 2³²), 1])``: a run is determined by ``(seed, γ)`` and the
+    settings, whatever else runs beside it.
+    """
+    n, r = Xs.shape
+    key = [int(seed), int(round(float(gamma) * 2**32))]
+    rng = np.random.default_rng(key)
+    W = init_scale * rng.standard_normal((trials, n, r))
+    X0 = (1.0 - gamma) * Xs[None] + gamma * W
+    stream_seed = int(np.random.SeedSequence(key + [1]).generate_state(1, dtype=np.uint32)[0])
+    if method == "sgd":
+        res = sensing.sgd(op, Z, X0, steps=steps, step_size=step_size, batch=batch, seed=stream_seed, decay=decay,
+                          progress=progress)
+    else:
+        res = sensing.gd(op, Z, X0, steps=steps, step_size=step_size, decay=decay, progress=progress)
+    err = np.atleast_1d(sensing.distance_to_solutions(res.X, Z))
+    dsp = np.atleast_1d(sensing.distance_to_orbit(res.X, Xs))
+    succ = err <= tol
+    div = np.asarray(res.diverged)
+    spur = ~succ & ~div & (dsp <= tol_spurious)
+    other = ~succ & ~div & ~spur
+    return TrialOutcome(errors=err, success=succ, spurious=spur, diverged=div, other=other)
+
+
 def _quantiles(err: np.ndarray) -> dict:
     # "inverted_cdf" never interpolates, so infinite errors (diverged trials) stay meaningful
     return {k: float(np.quantile(err, q, method="inverted_cdf")) for k, q in QUANTILES.items()}
@@ -201,27 +242,13 @@ def validate(
     rows = []
     t_all = time.perf_counter()
     for gi, g in enumerate(gam):
-        key = [int(seed), int(round(float(g) * 2**32))]
-        rng = np.random.default_rng(key)
-        W = s * rng.standard_normal((trials, n, r))
-        X0 = (1.0 - g) * Xs[None] + g * W
         bar = Progress(steps, f"gamma {g:.3f} ({gi + 1}/{gam.size})", enabled=progress)
         t0 = time.perf_counter()
-        stream_seed = int(np.random.SeedSequence(key + [1]).generate_state(1, dtype=np.uint32)[0])
-        if method == "sgd":
-            res = sensing.sgd(op, Z, X0, steps=steps, step_size=step_size, batch=batch, seed=stream_seed, decay=decay,
-                              progress=bar.update)
-        else:
-            res = sensing.gd(op, Z, X0, steps=steps, step_size=step_size, decay=decay, progress=bar.update)
+        out = run_trials(op, Xs, Z, float(g), trials, seed, init_scale=s, method=method, steps=steps,
+                         step_size=step_size, batch=batch, decay=decay, tol=tol, tol_spurious=tol_spurious,
+                         progress=bar.update)
         bar.close()
-        err = sensing.distance_to_solutions(res.X, Z)
-        if err.ndim == 0:
-            err = np.array([err])
-        dsp = sensing.distance_to_orbit(res.X, Xs)
-        succ = err <= tol
-        div = res.diverged
-        spur = ~succ & ~div & (dsp <= tol_spurious)
-        other = ~succ & ~div & ~spur
+        err, succ, spur, div, other = out.errors, out.success, out.spurious, out.diverged, out.other
         rows.append(ValidationRow(
             gamma=float(g), trials=int(trials), successes=int(succ.sum()), spurious=int(spur.sum()),
             diverged=int(div.sum()), other=int(other.sum()), success_rate=float(succ.mean()),

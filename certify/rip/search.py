@@ -205,6 +205,7 @@ def search_sharp_delta(
     solver: str | None = None,
     settings: dict | None = None,
     progress=None,
+    start: int = 0,
 ) -> SearchResult:
     """Minimize ``δ(X, Z)`` over ``X ∈ R^{n×r}``, ``Z ∈ R^{n×r*}`` from ``restarts`` random starts.
 
@@ -214,6 +215,9 @@ def search_sharp_delta(
     verified; ``best.delta`` is that certificate's δ (an upper bound on the minimum, attained by
     the returned operator) and ``best.delta_lower`` its dual-certified lower bound for that (X, Z).
     ``progress(k, restarts, best_so_far)`` is called after every restart.
+    ``start`` runs restarts ``start, ..., start + restarts - 1`` instead (restart ``k`` always uses
+    ``default_rng([seed, k])``), so ``restarts=1, start=k`` is restart ``k`` alone, exactly as in a
+    full search (:mod:`certify.sweep` runs each restart as one task this way).
     """
     for name, v in (("n", n), ("r", r), ("r_star", r_star), ("restarts", restarts)):
         if not isinstance(v, (int, np.integer)) or v < 1:
@@ -224,12 +228,14 @@ def search_sharp_delta(
         raise InputError(f"n: expected n >= r + r* = {r + r_star} (the projection lemma makes larger n unnecessary), got {n}")
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError(f"seed: expected a non-negative integer, got {seed!r}")
+    if not isinstance(start, (int, np.integer)) or start < 0:
+        raise InputError(f"start: expected a non-negative integer, got {start!r}")
     opts = dict(SEARCH_SETTINGS) if settings is None else dict(settings)
     obj = _Objective(n, r, r_star, solver, opts)
     t0 = time.perf_counter()
     history = []
     best = (math.inf, None)
-    for k in range(restarts):
+    for k in range(start, start + restarts):
         rng = np.random.default_rng([seed, k])
         trace: list = []
         e0 = obj.evaluations
@@ -250,16 +256,17 @@ def search_sharp_delta(
         if f < best[0]:
             best = (f, theta)
         if progress is not None:
-            progress(k + 1, restarts, best[0])
+            progress(k - start + 1, restarts, best[0])
     X, Z = obj.split(best[1])
     cert = counterexample(X, Z, solver=solver)  # tight defaults, verified
     cert.name = f"sharp_search_r{r}_rstar{r_star}"
-    cert.description = (f"best of {restarts} restarts of rip.search_sharp_delta(n = {n}, r = {r}, r* = {r_star}, seed = {seed}); "
+    which = f"{restarts} restarts" if start == 0 else f"restarts {start}..{start + restarts - 1}"
+    cert.description = (f"best of {which} of rip.search_sharp_delta(n = {n}, r = {r}, r* = {r_star}, seed = {seed}); "
                         f"published {published_threshold(r, r_star)['reference']}")
     return SearchResult(
         delta=float(cert.delta), delta_lower=float(cert.delta_lower), certificate=cert, X=cert.X, Z=cert.Z,
         history=history, published=published_threshold(r, r_star), evaluations=obj.evaluations,
         seconds=time.perf_counter() - t0,
         settings={"n": n, "r": r, "r_star": r_star, "restarts": restarts, "seed": seed, "max_iter": max_iter,
-                  "polish_evals": polish_evals, "solver_settings": opts},
+                  "polish_evals": polish_evals, "solver_settings": opts, **({"start": start} if start else {})},
     )
