@@ -3,6 +3,11 @@
 Each entry is a function that builds a certificate, beside the published value it reproduces
 (``None`` when nothing was published); the tests compare the two (computed, published).  :func:`regenerate` writes every entry as a
 certificate file plus a ``README.md`` table; the command is ``certify catalog --dir counterexamples``.
+
+Every file also carries the verdict of the exact rational verification (:mod:`certify.exact`, field
+``"exact"``; needs python-flint, skipped without it): an entry that the exact check *disproves* is
+never written; ``proved`` and ``undecided`` are recorded with their reason.  :func:`check` recomputes
+both verifications and fails a file whose exact verdict is ``disproved`` or differs from the stored one.
 """
 
 from __future__ import annotations
@@ -17,6 +22,16 @@ import numpy as np
 
 from .certificates import Certificate, load
 from .errors import InputError
+
+
+def _exact(cert: Certificate):
+    """The exact report of ``cert`` (stored in ``cert.exact``), or None without python-flint."""
+    from .exact import ExactUnavailableError  # noqa: PLC0415
+
+    try:
+        return cert.verify(exact=True)
+    except ExactUnavailableError:
+        return None
 from .io import atomic_write_text
 from .rip import examples
 from .rip.sdp import counterexample
@@ -158,21 +173,45 @@ def _readme(rows: list[dict]) -> str:
         "Regenerate all of them with `certify catalog --dir counterexamples`; check them with",
         "`certify catalog --dir counterexamples --check` (the test suite loads and verifies each one).",
         "",
-        "| file | n | r | r* | operator | delta | delta_lower | published | min Hessian eig | source | verified |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "The `exact` column is the verdict of the exact rational verification (`certify verify FILE --exact`,",
+        "`certify.exact`, stored in each file under `\"exact\"`): X, ZZ^T and tH are rounded to rationals, H is",
+        "projected exactly onto the first-order constraints, and exact arithmetic checks gradient = 0, Hessian >= mu",
+        "on the rotation complement (exact LDL^T), (1 - delta) I <= H <= (1 + delta) I and f(X) > 0, with delta",
+        "relaxed by at most 2e-9 (relative) above the float value unless it is recognized exactly (1/2 for the",
+        "published matrices) and mu relaxed likewise below the claimed curvature (mu = 0 for second-order points).",
+        "`proved` is a proof that a delta-RIP instance with that spurious point exists (`strict`: a strict local",
+        "minimum, mu > 0); `repaired`: the Hessian's zero eigenvalue (an SDP optimum) came out at -1e-13 after",
+        "rounding and the operator was moved by about 1e-10 within the delta relaxation before the exact proof.",
+        "",
+        "| file | n | r | r* | operator | delta | delta_lower | published | min Hessian eig | source | verified | exact |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         pub = "" if row["published"] is None else f"{row['published']:.9f}"
         lines.append(
             f"| `{row['file']}` | {row['n']} | {row['r']} | {row['r_star']} | {row['operator']} | {row['delta']:.9f} | "
             f"{'-' if row['delta_lower'] != row['delta_lower'] else format(row['delta_lower'], '.9f')} | {pub} | "
-            f"{row['hess_min']:.3g} | {row['source']} | {'yes' if row['ok'] else 'NO'} |"
+            f"{row['hess_min']:.3g} | {row['source']} | {'yes' if row['ok'] else 'NO'} | {_exact_cell(row)} |"
         )
     lines += ["", "Descriptions:", ""]
     lines += [f"* `{row['file']}`: {row['description']}." + (f" Published value: {row['reference']}." if row["reference"] else "")
+              + (f" Exact verification: {row['exact']}: {row['exact_reason']}." if row.get("exact") else "")
               for row in rows]
     lines.append("")
     return "\n".join(lines)
+
+
+def _exact_cell(row: dict) -> str:
+    outcome = row.get("exact")
+    if not outcome:
+        return "-"
+    if outcome != "proved":
+        return outcome
+    tags = [t for t in ("strict", "repaired") if row.get(f"exact_{t}")]
+    dq = row["exact_delta"]
+    if len(dq) > 8:
+        dq = f"{dq} ≈ {row['exact_delta_float']:.10f}"
+    return f"proved (delta = {dq}{', ' + ', '.join(tags) if tags else ''})"
 
 
 def regenerate(directory="counterexamples", *, only: list[str] | None = None, progress=True) -> list[dict]:
@@ -190,17 +229,25 @@ def regenerate(directory="counterexamples", *, only: list[str] | None = None, pr
         if only and entry.name not in only:
             if path.is_file():
                 cert = load(path)
-                rows.append(_row(path, cert, cert.verify().ok, entry))
+                ok = cert.verify().ok
+                if cert.exact is None:
+                    _exact(cert)  # shown in the table; the file itself is left as it is
+                rows.append(_row(path, cert, ok, entry))
             continue
         t0 = time.perf_counter()
         cert = entry.build()
         report = cert.verify()
         if not report.ok:
             raise InputError(f"catalog entry {entry.name} failed verification: {'; '.join(report.failures)}")
+        ex = _exact(cert)
+        if ex is not None and ex.outcome == "disproved":
+            raise InputError(f"catalog entry {entry.name} is disproved by the exact verification: {ex.reason}")
         cert.save(path)
         rows.append(_row(path, cert, report.ok, entry))
         if progress:
-            print(f"[{i}/{len(ENTRIES)}] {path}  delta = {cert.delta:.9f}  ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+            verdict = "" if ex is None else f"  exact: {ex.outcome}"
+            print(f"[{i}/{len(ENTRIES)}] {path}  delta = {cert.delta:.9f}{verdict}  ({time.perf_counter() - t0:.1f} s)",
+                  file=sys.stderr)
     atomic_write_text(folder / "README.md", _readme(rows))
     return rows
 
@@ -212,14 +259,37 @@ def _row(path: Path, cert: Certificate, ok: bool, entry: CatalogEntry) -> dict:
         "delta_lower": float("nan") if cert.delta_lower is None else cert.delta_lower,
         "hess_min": float((cert.verification or {}).get("hess_min", float("nan"))),
         "published": entry.published, "reference": entry.reference, "source": cert.source, "ok": ok, "description": cert.description or "",
+        **_exact_fields(cert.exact),
+    }
+
+
+def _exact_fields(ex: dict | None) -> dict:
+    if not ex:
+        return {"exact": None}
+    nudge = (ex.get("repair") or {}).get("nudge") or {}
+    return {
+        "exact": ex.get("outcome"), "exact_reason": ex.get("reason"),
+        "exact_delta": (ex.get("delta") or {}).get("exact"), "exact_delta_float": (ex.get("delta") or {}).get("float"),
+        "exact_mu": (ex.get("mu") or {}).get("exact"),
+        "exact_strict": ex.get("claim") == "strict-local-minimum", "exact_repaired": bool(nudge.get("succeeded")),
     }
 
 
 def check(directory="counterexamples") -> list[tuple[str, bool, str]]:
-    """Load and verify every ``*.json`` certificate in ``directory``."""
+    """Load and verify every ``*.json`` certificate in ``directory``: the float verification, and
+    the exact one (when python-flint is installed), whose recomputed verdict must not be
+    ``disproved`` and must equal the verdict stored in the file (if any)."""
     out = []
     for path in sorted(Path(directory).glob("*.json")):
         cert = load(path)
+        stored = (cert.exact or {}).get("outcome")
         rep = cert.verify()
-        out.append((path.name, rep.ok, "; ".join(rep.failures)))
+        why = list(rep.failures)
+        ex = _exact(cert)
+        if ex is not None:
+            if ex.outcome == "disproved":
+                why.append(f"exact: disproved ({ex.reason})")
+            elif stored is not None and stored != ex.outcome:
+                why.append(f"exact: the file says {stored!r}, recomputed {ex.outcome!r} ({ex.reason})")
+        out.append((path.name, not why, "; ".join(why)))
     return out

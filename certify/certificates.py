@@ -373,6 +373,7 @@ class Certificate:
     package_version: str = __version__
     verification: dict | None = None
     validations: list = field(default_factory=list)
+    exact: dict | None = None
 
     def __post_init__(self):
         self.X = as_factor(self.X, "X")
@@ -392,9 +393,25 @@ class Certificate:
     def r_star(self) -> int:
         return self.Z.shape[1]
 
-    def verify(self, tolerances: Tolerances | None = None, domain: str = "all") -> VerificationReport:
+    def verify(self, tolerances: Tolerances | None = None, domain: str = "all", exact: bool = False):
         """Run :func:`verify` on this certificate's operator, X, Z, delta and dual point, and keep
-        the report in ``self.verification``."""
+        the report in ``self.verification``; returns the :class:`VerificationReport`.
+
+        With ``exact=True`` run instead the exact rational verification
+        :func:`certify.exact.verify_exact` (python-flint; the trusted part, see that module) on the
+        operator, X, Z, delta and the claimed curvature ``formulation["hess_min"]`` (if any), keep
+        its report in ``self.exact`` (written under the key ``"exact"``) and return the
+        :class:`~certify.exact.ExactReport` (``outcome``: proved / disproved / undecided).
+        """
+        if exact:
+            from .exact import verify_exact  # noqa: PLC0415 - needs python-flint, imports no solver
+
+            if tolerances is not None:
+                raise InputError("tolerances: the exact verification takes no tolerances")
+            ereport = verify_exact(self.operator, self.X, self.Z, self.delta,
+                                   mu=(self.formulation or {}).get("hess_min"), domain=domain)
+            self.exact = ereport.to_dict()
+            return ereport
         report = verify(
             self.operator, self.X, self.Z, delta=self.delta, dual=self.dual, delta_lower=self.delta_lower,
             tolerances=tolerances, domain=domain,
@@ -427,6 +444,7 @@ class Certificate:
             "flags": list(self.flags),
             "verification": self.verification,
             "validations": _jsonable(self.validations),
+            "exact": self.exact,
         }
 
     def to_json(self, indent: int | None = 1) -> str:
@@ -462,6 +480,7 @@ class Certificate:
                 flags=list(d.get("flags") or []), name=d.get("name"), description=d.get("description"),
                 created=d.get("created"), package_version=str(pkg.get("version", "unknown")),
                 verification=d.get("verification"), validations=list(d.get("validations") or []),
+                exact=d.get("exact"),
             )
         except CertificateFormatError:
             raise
