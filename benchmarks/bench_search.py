@@ -31,6 +31,8 @@ def main(argv=None) -> int:
     ap.add_argument("--restarts", type=int, default=None, help="override the restarts of every pair")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=None, help="write the results (JSON) here")
+    ap.add_argument("--certificates", default=None, metavar="DIR",
+                    help="save each pair's best certificate as DIR/sharp_search_r{r}_rstar{r*}.json")
     args = ap.parse_args(argv)
     print(f"machine: {sysinfo.machine()}")
     rows = []
@@ -47,7 +49,11 @@ def main(argv=None) -> int:
         row = {"r": r, "r_star": rs, "n": r + rs, "restarts": restarts, "delta": best.delta, "delta_lower": best.delta_lower,
                "published": pub, "lower": best.published["lower"], "kind": best.published["kind"],
                "contradiction": best.below_sufficient_condition, "difference": best.delta - pub,
-               "restarts_within_1e-3": hits, "sdps": best.evaluations, "seconds": dt, "valid": best.certificate.verify().ok}
+               "restarts_within_1e-3": hits, "sdps": best.evaluations, "seconds": dt, "valid": best.certificate.verify().ok,
+               "best_restart": min(best.history, key=lambda h: h["best"])["restart"],
+               "per_restart": [h["best"] for h in best.history]}
+        if args.certificates:
+            best.certificate.save(f"{args.certificates}/sharp_search_r{r}_rstar{rs}.json")
         rows.append(row)
         print(f"  ({r}, {rs}): delta = {best.delta:.7f}, published {pub:.7f}, diff {best.delta - pub:+.1e}, "
               f"{hits}/{restarts} restarts within 1e-3, {dt:.0f} s", file=sys.stderr, flush=True)
