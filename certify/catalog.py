@@ -112,17 +112,38 @@ def _random(n: int, r: int, r_star: int, seed: int):
     return build
 
 
-def _overparameterized():
-    # r = 2 > r* = 1: X = a [e2, e3], z = e1.  A one-dimensional search over a put the minimum of
-    # delta at a^2 = sqrt(2) - 1 (to 1e-6), where delta(X, z) = 1/(1 + 1/sqrt(2)) = 2 - sqrt(2),
-    # the sharp overparameterized threshold 1/(1 + 1/sqrt(r)) for r* = 1 (REFERENCE §1.1).
-    a = np.sqrt(np.sqrt(2.0) - 1.0)
-    X = np.array([[0.0, 0.0], [a, 0.0], [0.0, a]])
-    z = np.array([1.0, 0.0, 0.0])
-    c = counterexample(X, z)
-    c.name = "overparameterized_r2_rstar1"
-    c.description = "r = 2 > r* = 1: X = a [e2, e3] with a^2 = sqrt(2) - 1, z = e1 (n = 3); attains 1/(1 + 1/sqrt(2))"
-    return c
+def _overparameterized(r: int, r_star: int):
+    """X = a [e_{r*+1}, ..., e_{r*+r}] orthogonal to Z = [e_1, ..., e_{r*}] (n = r + r*), with
+    a^2 = sqrt(r*) / (sqrt(r) + sqrt(r*)).
+
+    For r* = 1 this is the sharp overparameterized threshold 1/(1 + 1/sqrt(r)) (REFERENCE §1.1; for
+    r = 2: a^2 = sqrt(2) - 1, delta = 2 - sqrt(2)).  For r* > 1 the search (benchmarks/bench_search.py)
+    found counterexamples below the published family 1/(1 + 1/sqrt(r - r* + 1)); a one-dimensional
+    minimization of delta over a in this orthogonal family puts the minimum at the a^2 above (to 1e-7),
+    where delta(X, Z) = 1/(1 + sqrt(r*/r)), the published *sufficient* condition: it is attained.
+    """
+    def build():
+        n = r + r_star
+        a = np.sqrt(np.sqrt(r_star) / (np.sqrt(r) + np.sqrt(r_star)))
+        X = np.zeros((n, r))
+        X[r_star:, :] = a * np.eye(r)
+        Z = np.zeros((n, r_star))
+        Z[:r_star, :] = np.eye(r_star)
+        c = counterexample(X, Z)
+        c.name = f"overparameterized_r{r}_rstar{r_star}"
+        c.description = (f"r = {r} > r* = {r_star}: X = a [e{r_star + 1}..e{n}] orthogonal to Z = [e1..e{r_star}] with "
+                         f"a^2 = sqrt(r*)/(sqrt(r) + sqrt(r*)) (n = {n}); attains 1/(1 + sqrt(r*/r)) = "
+                         f"{1 / (1 + np.sqrt(r_star / r)):.9f}"
+                         + ("" if r_star == 1 else
+                            f", the published sufficient condition, below the published counterexamples "
+                            f"1/(1 + 1/sqrt(r - r* + 1)) = {1 / (1 + 1 / np.sqrt(r - r_star + 1)):.9f}"))
+        return c
+
+    return build
+
+
+def _sufficient(r: int, r_star: int) -> float:
+    return float(1.0 / (1.0 + np.sqrt(r_star / r)))
 
 
 def _strict(delta: float):
@@ -154,8 +175,12 @@ ENTRIES = [
     CatalogEntry("random_n6_r1_rstar1_seed1", _random(6, 1, 1, 1)),
     CatalogEntry("random_n5_r2_rstar2_seed0", _random(5, 2, 2, 0)),
     CatalogEntry("random_n6_r2_rstar2_seed3", _random(6, 2, 2, 3)),
-    CatalogEntry("overparameterized_r2_rstar1", _overparameterized, float(1.0 / (1.0 + 1.0 / np.sqrt(2.0))),
+    CatalogEntry("overparameterized_r2_rstar1", _overparameterized(2, 1), _sufficient(2, 1),
                  "sharp threshold 1/(1 + 1/sqrt(r)) for r* = 1 (REFERENCE 1.1)"),
+    CatalogEntry("overparameterized_r3_rstar2", _overparameterized(3, 2), _sufficient(3, 2),
+                 "the sufficient condition 1/(1 + sqrt(r*/r)) (no counterexample below it; REFERENCE 1.1), attained here"),
+    CatalogEntry("overparameterized_r4_rstar2", _overparameterized(4, 2), _sufficient(4, 2),
+                 "the sufficient condition 1/(1 + sqrt(r*/r)) (no counterexample below it; REFERENCE 1.1), attained here"),
     CatalogEntry("zhang2018_strict_055", _strict(0.55)),
 ]
 
