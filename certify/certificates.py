@@ -21,6 +21,7 @@ import numpy as np
 from . import __version__
 from .errors import CertificateFormatError, InputError
 from .io import atomic_write_text
+from .io import jsonable as _jsonable
 from .linalg import as_factor, jacobian, mat, rotation_complement, sym, vec
 from .operators import DENSE_LIMIT, CompactOperator, MeasurementOperator
 
@@ -174,24 +175,6 @@ class VerificationReport:
             f"min Hessian eigenvalue (rotation complement) = {self.hess_min:.6g} (relative {self.hess_min_rel:.3e}): {kind}",
         ]
         return "\n".join(lines)
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, (np.floating,)):
-        obj = float(obj)
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.bool_,)):
-        return bool(obj)
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
-    return obj
 
 
 def _check(checks: dict, name: str, passed: bool, value, tol, detail: str) -> None:

@@ -106,6 +106,7 @@ import numpy as np
 
 from . import __version__
 from .errors import CertifyError, InputError
+from .io import jsonable as _jsonable
 
 __all__ = [
     "ExactUnavailableError",
@@ -623,26 +624,6 @@ class ExactReport:
                          f"{nd['directions']} near-null Hessian direction(s)")
         lines.append(f"time {self.seconds:.2f} s")
         return "\n".join(lines)
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, (np.floating,)):
-        obj = float(obj)
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.bool_,)):
-        return bool(obj)
-    if isinstance(obj, Fraction):
-        return str(obj)
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
-    return obj
 
 
 def _qd(q) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -11,7 +12,7 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "load_npy", "parse_array"]
+__all__ = ["atomic_write_text", "atomic_write_bytes", "jsonable", "load_npy", "parse_array"]
 
 
 def atomic_write_bytes(path, data: bytes) -> Path:
@@ -42,6 +43,37 @@ def atomic_write_bytes(path, data: bytes) -> Path:
 
 def atomic_write_text(path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def jsonable(obj, *, nonfinite: str = "tag"):
+    """``obj`` with NumPy scalars and arrays turned into Python numbers and lists, fractions into
+    ``"p/q"`` strings and dict keys into strings, so that ``json.dumps(..., allow_nan=False)`` takes it.
+
+    Non-finite floats: ``nonfinite="tag"`` writes NaN as ``null`` and ±inf as ``"inf"``/``"-inf"``
+    (certificates, reports); ``nonfinite="null"`` writes every one as ``null`` (sweep results).
+    """
+    from fractions import Fraction  # noqa: PLC0415
+
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v, nonfinite=nonfinite) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v, nonfinite=nonfinite) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return jsonable(obj.tolist(), nonfinite=nonfinite)
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, Fraction):
+        return str(obj)
+    if isinstance(obj, (float, np.floating)):
+        v = float(obj)
+        if math.isfinite(v):
+            return v
+        if nonfinite == "null" or math.isnan(v):
+            return None
+        return "inf" if v > 0 else "-inf"
+    return obj
 
 
 def load_npy(path, name: str) -> np.ndarray:

@@ -62,6 +62,12 @@ import numpy as np
 
 from . import __version__
 from .errors import CertifyError, InputError, NoCounterexampleError
+from .io import jsonable
+
+
+def _json_null(obj):
+    """Strict JSON for results: NumPy to Python, every non-finite float to ``null``."""
+    return jsonable(obj, nonfinite="null")
 
 __all__ = [
     "FORMAT", "FORMAT_VERSION", "KINDS", "Point", "SweepKind", "SweepError", "SweepResult", "Store",
@@ -142,24 +148,6 @@ def spec_hash(kind: str, params: dict) -> str:
     """``sha256:<hex>`` of the canonical JSON of ``{"format_version", "kind", "params"}``."""
     text = _canonical({"format_version": FORMAT_VERSION, "kind": kind, "params": params})
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _jsonable(obj):
-    """numpy scalars/arrays to Python; non-finite floats to ``None`` (results must be strict JSON)."""
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        v = float(obj)
-        return v if math.isfinite(v) else None
-    return obj
 
 
 def parse_grid(text, name: str) -> list[float]:
@@ -366,7 +354,7 @@ def curvature_task(p: dict, context=None) -> dict:
     res = curvature(x, z, float(p["delta"]), float(p["grad_tol"]), solver=p.get("solver"), certificate=False)
     out.update(kind=res.kind, mu=res.mu, mu_upper=res.mu_upper, min_grad_lower=res.min_grad_lower,
                solver_status=(res.solver or {}).get("status"), flags=list(res.flags))
-    return _jsonable(out)
+    return _json_null(out)
 
 
 def _curv_summarize(params: dict, records: list) -> dict:
@@ -424,7 +412,7 @@ def search_task(p: dict, context=None) -> dict:
     res = search_sharp_delta(p["n"], p["r"], p["r_star"], restarts=1, seed=p["seed"], start=p["k"],
                              max_iter=p["max_iter"], polish_evals=p["polish_evals"], solver=p.get("solver"))
     h = res.history[0]
-    return _jsonable({"restart": p["k"], "best": h["best"], "start": h["start"], "after_descent": h["after_descent"],
+    return _json_null({"restart": p["k"], "best": h["best"], "start": h["start"], "after_descent": h["after_descent"],
                       "evaluations": h["evaluations"], "trace": h["trace"], "delta": res.delta,
                       "delta_lower": res.delta_lower, "X": res.X, "Z": res.Z, "flags": list(res.certificate.flags)})
 
@@ -959,7 +947,7 @@ def execute(task, params: dict, context=None) -> dict:
             result = task(params, context)
             if not isinstance(result, dict):
                 raise TypeError(f"the task returned {type(result).__name__}, expected a dict")
-            result = _jsonable(result)
+            result = _json_null(result)
             json.dumps(result, allow_nan=False)
             out = {"status": "ok", "result": result}
         except Exception as exc:  # noqa: BLE001 - recorded, never dropped
