@@ -303,6 +303,19 @@ def cmd_solvers(args) -> int:
     return EXIT_OK
 
 
+def add_protocol_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of the validation protocol (REFERENCE 1.5), shared by ``validate`` and ``sweep validation``."""
+    p.add_argument("--gammas", type=float, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 1.0], help="values of gamma in [0, 1]")
+    p.add_argument("--steps", type=int, default=10_000, help="iterations per trial (default 10000)")
+    p.add_argument("--method", choices=("sgd", "gd"), default="sgd")
+    p.add_argument("--step-size", type=float, default=None, help="step size (default: conservative, see docs)")
+    p.add_argument("--batch", type=int, default=1, help="SGD minibatch size (measurements per step)")
+    p.add_argument("--decay", type=float, default=None, help="step size / (1 + k / decay); default constant")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--tol", type=float, default=1e-3, help="success: relative distance to the global set <= tol")
+    p.add_argument("--tol-spurious", type=float, default=0.1, help="relative distance to the spurious orbit counted as trapped")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="certify", description="Certificates about nonconvex optimization landscapes.")
     p.add_argument("--version", action="version", version=f"certify {__version__}")
@@ -353,15 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "quantiles (REFERENCE 1.5). The result is appended to the certificate file unless --no-record.")
     va.add_argument("file", help="certificate JSON file")
     va.add_argument("--trials", type=int, default=1000, help="trials per gamma (default 1000)")
-    va.add_argument("--gammas", type=float, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 1.0], help="values of gamma in [0, 1]")
-    va.add_argument("--steps", type=int, default=10_000, help="iterations per trial (default 10000)")
-    va.add_argument("--method", choices=("sgd", "gd"), default="sgd")
-    va.add_argument("--step-size", type=float, default=None, help="step size (default: conservative, see docs)")
-    va.add_argument("--batch", type=int, default=1, help="SGD minibatch size (measurements per step)")
-    va.add_argument("--decay", type=float, default=None, help="step size / (1 + k / decay); default constant")
-    va.add_argument("--seed", type=int, default=0)
-    va.add_argument("--tol", type=float, default=1e-3, help="success: relative distance to the global set <= tol")
-    va.add_argument("--tol-spurious", type=float, default=0.1, help="relative distance to the spurious orbit counted as trapped")
+    add_protocol_arguments(va)
     va.add_argument("--out", metavar="RESULT.json", help="also write the result here")
     va.add_argument("--plot", metavar="OUT.png", help="plot error quantiles against gamma")
     va.add_argument("--no-record", action="store_true", help="do not append the result to the certificate file")

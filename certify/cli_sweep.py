@@ -106,15 +106,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     v.add_argument("file", metavar="CERT.json", help="certificate JSON file")
     v.add_argument("--trials", type=int, default=1000, help="trials per gamma in all (default 1000)")
     v.add_argument("--chunk", type=int, default=1000, help="trials per task (default 1000)")
-    v.add_argument("--gammas", type=float, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 1.0], help="values of gamma in [0, 1]")
-    v.add_argument("--steps", type=int, default=10_000, help="iterations per trial (default 10000)")
-    v.add_argument("--method", choices=("sgd", "gd"), default="sgd")
-    v.add_argument("--step-size", type=float, default=None, help="step size (default: conservative, see docs)")
-    v.add_argument("--batch", type=int, default=1, help="SGD minibatch size")
-    v.add_argument("--decay", type=float, default=None, help="step size / (1 + k / decay); default constant")
-    v.add_argument("--seed", type=int, default=0)
-    v.add_argument("--tol", type=float, default=1e-3, help="success: relative distance to the global set <= tol")
-    v.add_argument("--tol-spurious", type=float, default=0.1, help="relative distance to the spurious orbit counted as trapped")
+    from .cli import add_protocol_arguments  # noqa: PLC0415 - cli imports this module at load time
+
+    add_protocol_arguments(v)
     v.add_argument("--result", metavar="RESULT.json", help="also write the pooled validation result here")
     v.add_argument("--plot", metavar="OUT.png", help="plot the pooled error quantiles against gamma")
     _common(v)
