@@ -190,21 +190,9 @@ def cmd_validate(args) -> int:
 
 def _parse_deltas(text: str) -> list[float]:
     """``0.55``, ``0.3,0.5,0.6`` or ``start:stop:num`` (inclusive, like numpy.linspace)."""
-    import numpy as np  # noqa: PLC0415
+    from .io import parse_grid  # noqa: PLC0415
 
-    try:
-        if ":" in text:
-            a, b, k = text.split(":")
-            if int(k) < 1:
-                raise ValueError
-            vals = np.linspace(float(a), float(b), int(k)).tolist()
-        else:
-            vals = [float(t) for t in text.split(",") if t.strip()]
-    except ValueError:
-        raise InputError(f"--delta: expected a number, a comma list or start:stop:num, got {text!r}") from None
-    if not vals:
-        raise InputError("--delta: no value given")
-    return vals
+    return parse_grid(text, "--delta")
 
 
 def cmd_curvature(args) -> int:

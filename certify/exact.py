@@ -1081,17 +1081,12 @@ def verify_exact(operator, X, Z, delta, mu=None, *, domain: str = "all", rtol: f
                     "meaning": "w^T (4 t X^T X - mu I) w < 0 on the complement directions of the lift",
                     "t": _qstr(tb)}
         # a direction in C-coordinates: the float eigenvector (generalized), else the LDL^T witness
-        Mh = info["matrix"]
-        hf = _to_np(Mh)
-        ctc = _to_np(info["CtC"])
-        Cf = _to_np(C)
-        try:
-            L = np.linalg.cholesky(ctc)
-            Li = np.linalg.inv(L)
-            lam, Y = np.linalg.eigh(Li @ hf @ Li.T)
-            u = Cf @ (Li.T @ Y[:, 0])
-        except np.linalg.LinAlgError:
-            u = Cf @ np.asarray([float(_F(x)) for x in info["witness"]])
+        eig = _complement_eig(info, C)
+        if eig is not None:
+            lam, V, Cf = eig
+            u = Cf @ V[:, 0]
+        else:
+            u = _to_np(C) @ np.asarray([float(_F(x)) for x in info["witness"]])
         u = _dyadic(u)
         # evaluate on the certificate's numbers: project u onto the rotation complement of Xb exactly
         uq = _col(u, fl)
@@ -1216,21 +1211,28 @@ def verify_exact(operator, X, Z, delta, mu=None, *, domain: str = "all", rtol: f
     return ExactReport("undecided", "; ".join(noise), **common, seconds=seconds())
 
 
+def _complement_eig(info, C):
+    """Float proposal: the generalized eigenpairs of ``(C^T ∇²f C, C^T C)`` as ``(lam, V, C_float)``
+    with ``V`` the eigenvectors in C-coordinates (``C^T C``-orthonormal), or None if ``C^T C`` is not
+    numerically positive definite.  Only used to choose directions; every use is re-checked exactly."""
+    try:
+        Li = np.linalg.inv(np.linalg.cholesky(_to_np(info["CtC"])))
+        lam, Y = np.linalg.eigh(Li @ _to_np(info["matrix"]) @ Li.T)
+    except np.linalg.LinAlgError:
+        return None
+    return lam, Li.T @ Y, _to_np(C)
+
+
 def _repair(res, Xs, Ms, H1, C, rd, domain, d_relaxed, fl, ds, attempt):
     """The repair step of the module docstring (proposal in floats, everything re-checked exactly)."""
     if d_relaxed is None:
         return None
     n, r = Xs.nrows(), Xs.ncols()
     info = res["hess"][3]
-    Mh = _to_np(info["matrix"])
-    ctc = _to_np(info["CtC"])
-    Cf = _to_np(C)
-    try:
-        L = np.linalg.cholesky(ctc)
-        Li = np.linalg.inv(L)
-        lam, Y = np.linalg.eigh(Li @ Mh @ Li.T)
-    except np.linalg.LinAlgError:
+    eig = _complement_eig(info, C)
+    if eig is None:
         return None
+    lam, V, Cf = eig
     hs = max(res["hs"], 1e-300)
     idx = np.where(lam < 1e-7 * hs)[0]
     if idx.size == 0:
@@ -1241,7 +1243,7 @@ def _repair(res, Xs, Ms, H1, C, rd, domain, d_relaxed, fl, ds, attempt):
     Gm = 0.5 * ((J.T @ J) * (e @ e) + np.outer(J.T @ e, J.T @ e))
     K = np.zeros_like(H1f)
     for k in idx:
-        u = Cf @ (Li.T @ Y[:, k])
+        u = Cf @ V[:, k]
         U = u.reshape(r, n).T  # vec is column-major: u = vec(U), U is n x r
         w = J @ u
         b = (U @ U.T).T.ravel()

@@ -12,7 +12,7 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "jsonable", "load_npy", "parse_array"]
+__all__ = ["atomic_write_text", "atomic_write_bytes", "jsonable", "load_npy", "parse_array", "parse_grid"]
 
 
 def atomic_write_bytes(path, data: bytes) -> Path:
@@ -111,3 +111,27 @@ def parse_array(text: str, name: str) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise InputError(f"{name}: contains NaN or infinite entries")
     return arr
+
+
+def parse_grid(text, name: str) -> list[float]:
+    """``"a:b:k"`` (k values from a to b inclusive, like ``numpy.linspace``), ``"v1,v2,..."``, or
+    one number; a list of numbers is passed through."""
+    if isinstance(text, (list, tuple, np.ndarray)):
+        vals = [float(v) for v in np.asarray(text, dtype=float).reshape(-1)]
+    else:
+        s = str(text).strip()
+        try:
+            if ":" in s:
+                a, b, k = s.split(":")
+                if int(k) < 1:
+                    raise ValueError
+                vals = np.linspace(float(a), float(b), int(k)).tolist()
+            else:
+                vals = [float(t) for t in s.split(",") if t.strip()]
+        except ValueError:
+            raise InputError(f"{name}: expected start:stop:num, a comma list or a number, got {text!r}") from None
+    if not vals:
+        raise InputError(f"{name}: no value given")
+    if not all(math.isfinite(v) for v in vals):
+        raise InputError(f"{name}: contains NaN or infinite values")
+    return vals

@@ -62,7 +62,7 @@ import numpy as np
 
 from . import __version__
 from .errors import CertifyError, InputError, NoCounterexampleError
-from .io import jsonable
+from .io import jsonable, parse_grid
 
 
 def _json_null(obj):
@@ -148,30 +148,6 @@ def spec_hash(kind: str, params: dict) -> str:
     """``sha256:<hex>`` of the canonical JSON of ``{"format_version", "kind", "params"}``."""
     text = _canonical({"format_version": FORMAT_VERSION, "kind": kind, "params": params})
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def parse_grid(text, name: str) -> list[float]:
-    """``"a:b:k"`` (k values from a to b inclusive, like ``numpy.linspace``), ``"v1,v2,..."``, or
-    one number; a list of numbers is passed through."""
-    if isinstance(text, (list, tuple, np.ndarray)):
-        vals = [float(v) for v in np.asarray(text, dtype=float).reshape(-1)]
-    else:
-        s = str(text).strip()
-        try:
-            if ":" in s:
-                a, b, k = s.split(":")
-                if int(k) < 1:
-                    raise ValueError
-                vals = np.linspace(float(a), float(b), int(k)).tolist()
-            else:
-                vals = [float(t) for t in s.split(",") if t.strip()]
-        except ValueError:
-            raise InputError(f"{name}: expected start:stop:num, a comma list or a number, got {text!r}") from None
-    if not vals:
-        raise InputError(f"{name}: no value given")
-    if not all(math.isfinite(v) for v in vals):
-        raise InputError(f"{name}: contains NaN or infinite values")
-    return vals
 
 
 def _unknown(params: dict, allowed, kind: str) -> None:
