@@ -4,10 +4,11 @@ Each entry is a function that builds a certificate, beside the published value i
 (``None`` when nothing was published); the tests compare the two (computed, published).  :func:`regenerate` writes every entry as a
 certificate file plus a ``README.md`` table; the command is ``certify catalog --dir counterexamples``.
 
-Every file also carries the verdict of the exact rational verification (:mod:`certify.exact`, field
-``"exact"``; needs python-flint, skipped without it): an entry that the exact check *disproves* is
-never written; ``proved`` and ``undecided`` are recorded with their reason.  :func:`check` recomputes
-both verifications and fails a file whose exact verdict is ``disproved`` or differs from the stored one.
+Every file also carries the verdict of the exact rational verification of all its claims
+(:mod:`certify.exact_claims`, field ``"exact"``; needs python-flint, skipped without it): an entry
+whose claims are not all *proved* is never written.  :func:`check` recomputes both verifications and
+fails a file that does not load, does not verify in floating point, or whose claims are not all
+proved exactly (or whose stored verdict differs).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Callable
 import numpy as np
 
 from .certificates import Certificate, load
-from .errors import InputError
+from .errors import CertifyError, InputError
 
 
 def _exact(cert: Certificate):
@@ -194,7 +195,7 @@ def _readme(rows: list[dict]) -> str:
         "f(X) = ||A(XX^T - ZZ^T)||^2, with a dual point that certifies the lower bound delta(X, Z) >= delta_lower.",
         "The `zhang2018_strict_*` files come from the curvature SDP (`certify curvature`): delta is above",
         "delta(X, Z), so the Hessian at X is positive definite (min Hessian eig > 0, a strict local minimum);",
-        "they carry no delta_lower (their dual point bounds the curvature instead, recorded in the description).",
+        "they carry no delta_lower; their curvature dual point (`formulation.curvature_dual`) bounds mu* from above.",
         "Regenerate all of them with `certify catalog --dir counterexamples`; check them with",
         "`certify catalog --dir counterexamples --check` (the test suite loads and verifies each one).",
         "",
@@ -207,6 +208,10 @@ def _readme(rows: list[dict]) -> str:
         "`proved` is a proof that a delta-RIP instance with that spurious point exists (`strict`: a strict local",
         "minimum, mu > 0); `repaired`: the Hessian's zero eigenvalue (an SDP optimum) came out at -1e-13 after",
         "rounding and the operator was moved by about 1e-10 within the delta relaxation before the exact proof.",
+        "`proved` covers every claim of the file (`certify.exact_claims`): the dual point proves delta_lower",
+        "exactly (V rounded to a rational PSD matrix, the nuclear norm bounded by tr P + tr N for an exact split",
+        "G = P - N), so each file proves a rational bracket delta(X, Z) in [lower, upper]; the curvature files'",
+        "mu and mu_upper are proved from the operator and the curvature dual point.",
         "",
         "| file | n | r | r* | operator | delta | delta_lower | published | min Hessian eig | source | verified | exact |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -265,8 +270,9 @@ def regenerate(directory="counterexamples", *, only: list[str] | None = None, pr
         if not report.ok:
             raise InputError(f"catalog entry {entry.name} failed verification: {'; '.join(report.failures)}")
         ex = _exact(cert)
-        if ex is not None and ex.outcome == "disproved":
-            raise InputError(f"catalog entry {entry.name} is disproved by the exact verification: {ex.reason}")
+        if ex is not None and ex.outcome != "proved":
+            raise InputError(f"catalog entry {entry.name}: the exact verification says {ex.outcome} ({ex.reason}); "
+                             "every catalog file must have all its claims proved")
         cert.save(path)
         rows.append(_row(path, cert, report.ok, entry))
         if progress:
@@ -302,18 +308,22 @@ def _exact_fields(ex: dict | None) -> dict:
 
 def check(directory="counterexamples") -> list[tuple[str, bool, str]]:
     """Load and verify every ``*.json`` certificate in ``directory``: the float verification, and
-    the exact one (when python-flint is installed), whose recomputed verdict must not be
-    ``disproved`` and must equal the verdict stored in the file (if any)."""
+    the exact one (when python-flint is installed), whose recomputed verdict must be ``proved`` (and
+    equal the verdict stored in the file, if any).  A file that cannot be read is a failed entry."""
     out = []
     for path in sorted(Path(directory).glob("*.json")):
-        cert = load(path)
-        stored = (cert.exact or {}).get("outcome")
-        rep = cert.verify()
-        why = list(rep.failures)
-        ex = _exact(cert)
+        try:
+            cert = load(path)
+            stored = (cert.exact or {}).get("outcome")
+            rep = cert.verify()
+            why = list(rep.failures)
+            ex = _exact(cert)
+        except CertifyError as exc:  # one bad file is a failed entry, not the end of the check
+            out.append((path.name, False, str(exc)))
+            continue
         if ex is not None:
-            if ex.outcome == "disproved":
-                why.append(f"exact: disproved ({ex.reason})")
+            if ex.outcome != "proved":
+                why.append(f"exact: {ex.outcome} ({ex.reason})")
             elif stored is not None and stored != ex.outcome:
                 why.append(f"exact: the file says {stored!r}, recomputed {ex.outcome!r} ({ex.reason})")
         out.append((path.name, not why, "; ".join(why)))

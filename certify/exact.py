@@ -51,9 +51,11 @@ How the rational instance is made
 * *Rounding.*  ``cX``, ``c^2 ZZ^T`` and ``tH`` (each as a whole array) are first recognized as
   rationals of denominator ``<= max_den`` (continued fractions, ``Fraction.limit_denominator``),
   accepted only when every entry is reproduced to ``1e-13`` of the array's largest entry;
-  otherwise the exact binary value of each float is used.  ``M*_q`` recognized that way must be
-  PSD of rank ``<= r*`` (checked exactly); otherwise ``M*_q = Z_q Z_q^T`` with ``Z_q`` the binary
-  value of ``cZ``.  This turns the published 2×2 example into ``X = (0, 1)``, ``M* = diag(2, 0)``,
+  otherwise each entry is rounded to the dyadic grid ``2^-GRID_BITS`` (80 bits) relative to the
+  array's largest entry — the float's own value for every entry within a factor 2^27 of the
+  largest, and bounded denominators always, so the exact arithmetic stays of bounded size.
+  ``M*_q`` recognized that way must be PSD of rank ``<= r*`` (checked exactly); otherwise
+  ``M*_q = Z_q Z_q^T`` with ``Z_q`` the dyadic rounding of ``cZ``.  This turns the published 2×2 example into ``X = (0, 1)``, ``M* = diag(2, 0)``,
   ``H`` with entries 3/4, 1/2, ..., which is proved with δ = 1/2 and μ = 0 exactly.
 * *First order.*  ``H_q`` is replaced by the symmetric matrix nearest to it (Frobenius) with
   ``𝐗^T H e = 0``: ``H_q + sym(w e^T)``, ``w = 𝐗 y``, ``G y = -𝐗^T H_q e`` with
@@ -99,7 +101,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from fractions import Fraction
 
 import numpy as np
@@ -131,6 +133,9 @@ SPURIOUS_RTOL = 1e-9
 RECOGNIZE_TOL = 1e-13
 #: witness vectors are rounded to this dyadic grid (exactly representable as floats)
 _DYADIC_BITS = 40
+#: arrays that are not recognized as small-denominator rationals are rounded to the dyadic grid
+#: of 2^-GRID_BITS times their largest entry (entries within 2^27 of the largest stay exact)
+GRID_BITS = 80
 
 
 class ExactUnavailableError(CertifyError, ImportError):
@@ -175,12 +180,24 @@ def _Q(x, fl):
 
 
 def _qstr(q, limit: int = 300) -> str:
-    """Exact string ``p/q``; abbreviated (with the digit counts) beyond ``limit`` characters."""
+    """Exact string ``p/q``; abbreviated (approximate value and digit counts) beyond ``limit``
+    characters.  The size is judged from the bit lengths first, so a huge rational is never
+    expanded to decimal (CPython refuses ``str`` of integers above 4300 digits)."""
     f = _F(q)
-    s = str(f)
-    if len(s) <= limit:
-        return s
-    return f"~{float(f):.17g} (exact rational, {len(str(abs(f.numerator)))}/{len(str(f.denominator))} digits)"
+    nbits = abs(f.numerator).bit_length() + f.denominator.bit_length()
+    if nbits * 0.30103 <= limit - 2:
+        return str(f)
+    nd = int(abs(f.numerator).bit_length() * 0.30103) + 1
+    dd = int(f.denominator.bit_length() * 0.30103) + 1
+    return f"~{_float(f):.17g} (exact rational, about {nd}/{dd} digits)"
+
+
+def _float(f: Fraction) -> float:
+    """``float(f)`` without OverflowError: ±inf beyond the float range."""
+    try:
+        return float(f)
+    except OverflowError:
+        return math.inf if f > 0 else -math.inf
 
 
 def simplest_between(lo, hi) -> Fraction:
@@ -204,7 +221,8 @@ def _recognize_scalar(x: float, max_den: int) -> Fraction | None:
 
 
 def _rationalize(a, max_den: int) -> tuple[list, str]:
-    """Entries of a float array as Fractions: all recognized (small denominators), or all binary."""
+    """Entries of a float array as Fractions: all recognized (small denominators), or all rounded
+    to the dyadic grid ``2^-GRID_BITS`` relative to the array's largest entry (:func:`_grid`)."""
     flat = [float(v) for v in np.asarray(a, dtype=float).ravel(order="C")]
     scale = max((abs(v) for v in flat), default=0.0)
     if scale == 0.0:
@@ -217,7 +235,18 @@ def _rationalize(a, max_den: int) -> tuple[list, str]:
         out.append(fr)
     else:
         return out, "recognized"
-    return [Fraction(v) for v in flat], "binary"
+    return _grid(flat), "dyadic"
+
+
+def _grid(flat) -> list[Fraction]:
+    """Round floats to the grid ``2^(e - GRID_BITS)``, ``2^e >= max |v|``: bounded denominators, and
+    exact (the float's own value) for every entry within ``2^(GRID_BITS - 53)`` of the largest."""
+    flat = [float(v) for v in flat]
+    scale = max((abs(v) for v in flat), default=0.0)
+    if scale == 0.0:
+        return [Fraction(0)] * len(flat)
+    e = math.frexp(scale)[1] - GRID_BITS  # grid step 2^e
+    return [Fraction(round(Fraction(v) / Fraction(2) ** e)) * Fraction(2) ** e for v in flat]
 
 
 def _dyadic(v) -> list[float]:
@@ -589,19 +618,25 @@ class ExactReport:
     repair: dict | None = None
     seconds: float = 0.0
     package_version: str = __version__
+    #: every claim of a certificate file with its verdict (:func:`certify.exact_claims.verify_certificate_exact`)
+    claims: list = field(default_factory=list)
+    #: the proved bracket's lower end ``{"exact", "float", "claimed", "relaxed"}`` (a dual point proved it)
+    delta_lower: dict | None = None
     #: for ``proved``: the proved rational instance (not serialized) — ``X``, ``M`` (scaled by
     #: ``c``), ``H`` (reduced for a compact operator), ``t`` (scale of the lift's identity block),
     #: ``delta``, ``mu_scaled`` (μ in the scaled instance), ``c`` — as Fractions (nested lists)
     proof: dict | None = field(default=None, repr=False, compare=False)
+    #: the rational instance the checks ran on (not serialized): ``X``, ``M`` (fmpq_mat, scaled by
+    #: ``c``), ``c`` (fmpq), ``Q`` (float basis of the reduced coordinates, None for the identity),
+    #: ``n``; present once it was built, whatever the outcome
+    instance_q: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def proved(self) -> bool:
         return self.outcome == "proved"
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        d.pop("proof", None)
-        return _jsonable(d)
+        return _jsonable({f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("proof", "instance_q")})
 
     def summary(self) -> str:
         """A few human-readable lines."""
@@ -612,9 +647,17 @@ class ExactReport:
                          f"{', relaxed' if self.delta.get('relaxed') else ''}), mu = {self.mu['exact']}"
                          + (f" (claimed {self.mu['claimed']!r}, relaxed)" if self.mu.get("relaxed") else "")
                          + " in the certificate's scale")
+        if self.delta_lower and self.delta:
+            lines.append(f"bracket: delta(X, Z) in [{self.delta_lower['exact']}, {self.delta['exact']}] "
+                         f"(~[{self.delta_lower['float']:.12g}, {self.delta['float']:.12g}]) on the rational instance")
         for name, c in self.checks.items():
             state = {True: "ok", False: "FAILED", None: "not reached"}[c.get("passed")]
             lines.append(f"  ({c.get('label', '?')}) {name}: {state}; {c.get('detail', '')}")
+        if self.claims:
+            lines.append("claims:")
+            for c in self.claims:
+                lines.append(f"  {c['claim']}: {c['verdict'].upper() if c['verdict'] != 'not a proof claim' else c['verdict']}"
+                             f" (claimed {c['claimed']!r}); {c['detail']}")
         if self.witness:
             lines.append(f"witness ({self.witness.get('check')}): exact value {self.witness.get('value')}; "
                          f"{self.witness.get('meaning', '')}")
@@ -647,6 +690,7 @@ class _Read:
     complement: bool  # compact with n > d: identity block off the subspace
     basis: str
     A: np.ndarray | None = None  # explicit measurement matrices
+    Q: np.ndarray | None = None  # compact: n x d basis of the reduced coordinates (None: identity)
 
 
 def _read(operator, X, Z, domain) -> _Read:
@@ -659,12 +703,12 @@ def _read(operator, X, Z, domain) -> _Read:
         if resid <= 1e-12:
             Xr, Zr = P.T @ X, P.T @ Z
             H = 0.5 * (operator.H_hat + operator.H_hat.T)
-            d, basis = operator.d, "P (the operator's basis)"
+            d, basis, Q = operator.d, "P (the operator's basis)", P
         else:
-            H, Xr, Zr, P2 = operator.reduce(X, Z)
-            d, basis = P2.shape[1], "orth([P, X, Z])"
+            H, Xr, Zr, Q = operator.reduce(X, Z)
+            d, basis = Q.shape[1], "orth([P, X, Z])"
         rip = operator.rip_constant(domain)
-        return _Read("compact", n, d, X.shape[1], Z.shape[1], Xr, Zr, H, rip.scale, n > d, basis)
+        return _Read("compact", n, d, X.shape[1], Z.shape[1], Xr, Zr, H, rip.scale, n > d, basis, Q=Q)
     if isinstance(operator, ExplicitOperator):
         n = operator.n
         rip = operator.rip_constant(domain) if n * n <= MAX_EXPLICIT_GRAM else None
@@ -805,6 +849,61 @@ def verify_exact(operator, X, Z, delta, mu=None, *, domain: str = "all", rtol: f
     allow the repair step for singular Hessians.  Bad arguments raise :class:`InputError`;
     without python-flint, :class:`ExactUnavailableError`.
     """
+    from .linalg import normalize_pair  # noqa: PLC0415 - argument validation (NumPy only)
+
+    # δ and criticality are invariant under (X, Z) -> 2^k (X, Z) (exact in binary); the Hessian
+    # scales by 4^k.  Work on the normalized instance (largest entry in [1/2, 1)) so that nothing
+    # overflows or underflows, and report μ in the certificate's own scale.
+    pair = normalize_pair(X, Z)
+    k = pair.exponent
+    mu_n = None
+    if mu is not None:
+        try:
+            mu_n = math.ldexp(float(mu), 2 * k)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"mu: expected a number >= 0, got {mu!r}") from exc
+        except OverflowError:
+            mu_n = math.inf
+    if not float(np.linalg.norm(pair.Zn.T @ pair.Zn)) > 0.0:
+        return ExactReport("undecided", "Z Z^T underflows next to X (|Z| below about 1e-154 |X|): the instance cannot "
+                           "be represented in double precision", "second-order-critical-point")
+    sink: dict = {}
+    report = _verify_exact(operator, pair.Xn, pair.Zn, delta, mu_n, domain=domain, rtol=rtol, max_den=max_den,
+                           repair=repair, sink=sink)
+    report.instance_q = sink.get("instance")
+    if report.instance_q is not None:
+        report.instance_q["k"] = k
+    _rescale_mu(report, k, mu)
+    return report
+
+
+def _rescale_mu(report, k: int, mu) -> None:
+    """μ of a report on the instance normalized by ``2^k`` -> the certificate's own scale (``4^-k``)."""
+    f = Fraction(2) ** (-2 * k)
+    if report.mu:
+        q = Fraction(report.mu["exact"]) if "~" not in str(report.mu["exact"]) else None
+        if q is not None:
+            report.mu.update(exact=_qstr(q * f), float=_float(q * f))
+        else:
+            report.mu.update(float=report.mu["float"] * float(f) if f < 2**1000 else math.inf)
+        report.mu["claimed"] = mu
+        if k:
+            report.mu["normalization"] = f"the checks ran on 2^{k} (X, Z); mu is reported in the certificate's scale"
+    if report.proof:
+        report.proof["mu"] = report.proof["mu"] * f
+        report.proof["k"] = k
+    w = report.witness
+    power = {"first_order": 3, "second_order": 2, "spurious": 4}.get((w or {}).get("check"))
+    if power and k and "value" in w and "~" not in str(w["value"]):
+        # a witness is evaluated on the certificate's numbers times 2^k: back to its own scale
+        v = Fraction(w["value"]) * Fraction(2) ** (-power * k)
+        w.update(value=_qstr(v, 4000), value_float=_float(v))
+        if "mu_claimed" in w:
+            w["mu_claimed"] = _qstr(Fraction(w["mu_claimed"]) * f) if "~" not in w["mu_claimed"] else w["mu_claimed"]
+
+
+def _verify_exact(operator, X, Z, delta, mu, *, domain, rtol, max_den, repair, sink) -> ExactReport:
+    """:func:`verify_exact`; ``sink["instance"]`` receives the rational instance once it is built."""
     t0 = time.perf_counter()
     fl = _flint()
     from .linalg import as_factor  # noqa: PLC0415 - argument validation (NumPy only)
@@ -894,10 +993,10 @@ def verify_exact(operator, X, Z, delta, mu=None, *, domain: str = "all", rtol: f
         if okm and inert[0] <= rd.r_star:
             Ms = Mcand
     if Ms is None:
-        zs = [Fraction(float(v)) for v in (c * rd.Z).ravel()]
+        zs = _grid((c * rd.Z).ravel())
         Zs = _from_flat(zs, rd.d, rd.r_star, fl)
         Ms = Zs * Zs.transpose()
-        src_m = "binary Z (M* = Z_q Z_q^T)"
+        src_m = "dyadic Z (M* = Z_q Z_q^T)"
     else:
         src_m = "recognized M*"
     Hf = t * rd.H
@@ -907,6 +1006,7 @@ def verify_exact(operator, X, Z, delta, mu=None, *, domain: str = "all", rtol: f
     tr = _recognize_scalar(t, max_den)
     tq = _Q(tr if tr is not None else Fraction(t), fl)
     instance["rounding"] = {"X": src_x, "M*": src_m, "tH": src_h, "t": "recognized" if tr is not None else "binary"}
+    sink["instance"] = {"X": Xs, "M": Ms, "c": cq, "Q": rd.Q, "n": rd.n, "kind": rd.kind}
     instance["t"] = _qd(tq)
 
     # -- (iv) spurious --------------------------------------------------------------------------

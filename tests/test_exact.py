@@ -202,7 +202,8 @@ def test_strict_055_is_proved_as_a_strict_local_minimum():
     h01 = (hess_quad(X, M, H, [[1], [1]]) - Hs[0][0] - Hs[0][1]) / 2
     Hess = [[Hs[0][0], h01], [h01, Hs[0][1]]]
     mus = p["mu_scaled"]
-    assert mus == mu_q * p["c"] ** 2
+    # the proof runs on 2^k (X, Z) (normalized), scaled by c: the Hessian scales by (2^k c)^2
+    assert mus == mu_q * (p["c"] * Fraction(2) ** p["k"]) ** 2
     assert psd_by_minors([[Hess[i][j] - mus * (i == j) for j in range(2)] for i in range(2)])
     I4 = [[Fraction(int(i == j)) for j in range(4)] for i in range(4)]
     assert psd_by_minors([[H[i][j] - (1 - dq) * I4[i][j] for j in range(4)] for i in range(4)])
