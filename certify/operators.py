@@ -21,12 +21,14 @@ space (JMLR19 eq. 20), with the optimal scaling ``t = 2 / (λ_min + λ_max)``, w
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .errors import InputError
 from .linalg import as_factor, mat, orth, sym_basis, vec
+from .options import real
 
 __all__ = [
     "RipConstant",
@@ -57,8 +59,17 @@ class RipConstant:
 
 
 def rip_from_bounds(lam_min: float, lam_max: float, domain: str = "all") -> RipConstant:
-    """The optimal-scaling RIP constant from the extreme eigenvalues of a Gram matrix."""
+    """The optimal-scaling RIP constant from the extreme eigenvalues of a Gram matrix.
+
+    ``lam_min <= lam_max`` real numbers (not strings; NaN refused); ``lam_min <= 0`` or an infinite
+    ``lam_max`` gives ``delta = 1``."""
+    for name, v in (("lam_min", lam_min), ("lam_max", lam_max)):
+        if isinstance(v, (bool, np.bool_, str, bytes)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise InputError(f"{name}: expected a real number, got {v!r} ({type(v).__name__})")
     lam_min, lam_max = float(lam_min), float(lam_max)
+    if math.isnan(lam_min) or math.isnan(lam_max) or lam_min > lam_max:
+        raise InputError(f"lam_min, lam_max: expected real numbers with lam_min <= lam_max, got {lam_min!r}, {lam_max!r}")
+    _check_domain(domain)
     if not (lam_min > 0.0) or not np.isfinite(lam_max):
         return RipConstant(1.0, float("nan"), lam_min, lam_max, domain)
     return RipConstant(
@@ -175,7 +186,15 @@ class MeasurementOperator:
     def hvp(self, X, Z, U):
         """Hessian-vector product ``∇²f(X)[U]`` (``U`` has the shape of ``X``)."""
         Xa, Za = _points(X, Z, self.n)
-        Ua = np.asarray(U, dtype=float).reshape(Xa.shape)
+        try:
+            Ua = np.asarray(U, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"U: expected a real array with the shape of X {Xa.shape}, got {type(U).__name__}") from exc
+        if Ua.size != Xa.size:
+            raise InputError(f"U: expected the shape of X {Xa.shape}, got {Ua.shape}")
+        Ua = Ua.reshape(Xa.shape)
+        if not np.all(np.isfinite(Ua)):
+            raise InputError("U: contains NaN or infinite entries")
         return self._hvp(Xa, Za, Ua)
 
     def hessian(self, X, Z) -> np.ndarray:
@@ -253,7 +272,8 @@ class ExplicitOperator(MeasurementOperator):
         return float(lam.min()), float(lam.max())
 
     def scaled(self, t: float) -> "ExplicitOperator":
-        """The operator ``sqrt(t) A`` (Gram matrix ``t H``)."""
+        """The operator ``sqrt(t) A`` (Gram matrix ``t H``); ``t`` a finite real number > 0."""
+        t = real(t, "t", lo=0.0, lo_open=True)
         return ExplicitOperator(np.sqrt(t) * self.A)
 
     def _S(self, Xa, Za):
@@ -392,7 +412,9 @@ class CompactOperator(MeasurementOperator):
     def scaled(self, t: float) -> "CompactOperator":
         """Scaling by ``t`` also scales the identity on the complement, so the result is the lift
         in the enlarged basis only when ``t = 1``; we therefore keep ``H = t(𝐏Ĥ𝐏^T + I - 𝐏𝐏^T)``
-        exact by storing it on the full space when ``n = d``, and refuse otherwise."""
+        exact by storing it on the full space when ``n = d``, and refuse otherwise.  ``t``: a finite
+        real number > 0."""
+        t = real(t, "t", lo=0.0, lo_open=True)
         if self.n == self.d:
             return CompactOperator(self.P, t * self.H_hat, check=False)
         raise InputError(

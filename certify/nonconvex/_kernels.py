@@ -33,12 +33,15 @@ def _mix(z):
 
 
 @njit(cache=True)
-def seed_states(seed, trials):
-    """Initial SplitMix64 state of each trial: a hash of (seed, trial)."""
+def seed_states(seed, trials, first):
+    """Initial SplitMix64 state of trials ``first, ..., first + trials - 1``: a hash of (seed, trial).
+
+    The state of a trial depends on its global index only, so a run split into chunks of trials
+    (``first`` = the chunk's offset) draws exactly the streams of the run in one piece."""
     out = np.empty(trials, dtype=np.uint64)
     base = _mix(np.uint64(seed) + _GOLDEN)
     for t in range(trials):
-        out[t] = _mix(base ^ _mix(np.uint64(t) * _GOLDEN + _GOLDEN))
+        out[t] = _mix(base ^ _mix(np.uint64(first + t) * _GOLDEN + _GOLDEN))
     return out
 
 

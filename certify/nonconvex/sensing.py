@@ -23,6 +23,7 @@ import numpy as np
 from ..errors import InputError
 from ..linalg import as_factor
 from ..operators import DENSE_LIMIT, CompactOperator, ExplicitOperator, MeasurementOperator
+from ..options import integer, real
 
 __all__ = [
     "objective",
@@ -36,7 +37,14 @@ __all__ = [
     "distance_to_orbit",
     "random_instance",
     "default_step_size",
+    "measurement_count",
+    "MAX_INSTANCE_BYTES",
 ]
+
+#: largest ``m n^2`` float64 array :func:`random_instance` allocates (2 GiB); larger requests are refused
+MAX_INSTANCE_BYTES = 2 * 2**30
+#: largest SGD seed (the per-trial streams are seeded from a 64-bit unsigned integer)
+MAX_SEED = 2**64 - 1
 
 
 def _check_operator(operator) -> MeasurementOperator:
@@ -106,11 +114,39 @@ class RunResult:
     settings: dict = field(default_factory=dict)
 
 
+def measurement_count(operator) -> int:
+    """The number ``m`` of measurements of ``operator``: the ``m`` matrices of an explicit operator,
+    ``n^2`` for a compact one (Algorithm 1: ``d^2`` from ``Ĥ`` plus ``n^2 - d^2`` off the subspace).
+    An SGD minibatch draws at most ``m`` of them per step (``batch <= m``)."""
+    return int(_check_operator(operator).m)
+
+
+def _check_batch(batch, operator) -> int:
+    m = measurement_count(operator)
+    if isinstance(batch, (bool, np.bool_)) or not isinstance(batch, (int, np.integer)) or not 1 <= batch <= m:
+        raise InputError(
+            f"batch: expected an integer in [1, {m}] (the SGD minibatch draws batch of the operator's m = {m} "
+            f"measurements per step), got {batch!r} ({type(batch).__name__})"
+        )
+    return int(batch)
+
+
+def _check_method(method) -> str:
+    if method not in ("sgd", "gd"):
+        raise InputError(f"method: expected 'sgd' or 'gd', got {method!r}")
+    return method
+
+
 def default_step_size(operator, Z, method: str = "sgd", batch: int = 1) -> float:
     """A conservative step size: ``0.1 / (λ_max(H) · ||Z||_2^2)`` for GD, scaled by
-    ``batch / m`` for SGD (the stochastic gradient is ``m / batch`` times larger per term)."""
+    ``batch / m`` for SGD (the stochastic gradient is ``m / batch`` times larger per term);
+    ``batch``: an integer in ``[1, m]`` (checked for SGD only)."""
     op = _check_operator(operator)
     Z = as_factor(Z, "Z")
+    if Z.shape[0] != op.n:
+        raise InputError(f"Z: expected {op.n} rows to match the operator, got shape {Z.shape}")
+    if _check_method(method) == "sgd":
+        batch = _check_batch(batch, op)
     lam_max = op.spectrum_bounds("symmetric")[1]
     eta = 0.1 / (lam_max * np.linalg.norm(Z, 2) ** 2)
     if method == "sgd":
@@ -120,7 +156,10 @@ def default_step_size(operator, Z, method: str = "sgd", batch: int = 1) -> float
 
 
 def _start(X0, n: int) -> tuple[np.ndarray, bool]:
-    X = np.array(X0, dtype=float)
+    try:
+        X = np.array(X0, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"X0: expected a real array (n,), (n, r) or (trials, n, r), got {type(X0).__name__}") from exc
     single = X.ndim < 3
     if X.ndim == 1:
         X = X[:, None]
@@ -133,24 +172,31 @@ def _start(X0, n: int) -> tuple[np.ndarray, bool]:
     return np.ascontiguousarray(X), single
 
 
-def _check_run_args(steps, step_size, decay, batch=None):
-    if not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise InputError(f"steps: expected a non-negative integer, got {steps!r}")
-    if step_size is not None and not (np.isfinite(step_size) and step_size > 0):
-        raise InputError(f"step_size: expected a positive number, got {step_size!r}")
-    if decay is not None and not (np.isfinite(decay) and decay > 0):
-        raise InputError(f"decay: expected a positive number of steps (or None for a constant step), got {decay!r}")
-    if batch is not None and (not isinstance(batch, (int, np.integer)) or batch < 1):
-        raise InputError(f"batch: expected a positive integer, got {batch!r}")
+def check_run_args(operator, method, steps, step_size, decay, batch=None):
+    """Check the options of :func:`gd`/:func:`sgd` (and of the validation protocol); returns
+    ``(steps, step_size, decay, batch)`` as Python numbers (``batch`` ``None`` for GD)."""
+    _check_method(method)
+    steps = integer(steps, "steps", lo=0)
+    if step_size is not None:
+        step_size = real(step_size, "step_size", lo=0.0, lo_open=True)
+    if decay is not None:
+        try:
+            decay = real(decay, "decay", lo=0.0, lo_open=True)
+        except InputError as exc:
+            raise InputError(f"{exc} (a number of steps > 0, or None for a constant step)") from None
+    batch = _check_batch(batch, operator) if method == "sgd" else None
+    return steps, step_size, decay, batch
 
 
-def _run(operator, Z, X0, steps, step_size, decay, batch, seed, method, progress=None):
+def _run(operator, Z, X0, steps, step_size, decay, batch, seed, method, progress=None, first_trial=0):
     from . import _kernels  # noqa: PLC0415 - numba compiles on first use
 
     op = _check_operator(operator)
     Z = as_factor(Z, "Z")
+    if Z.shape[0] != op.n:
+        raise InputError(f"Z: expected {op.n} rows to match the operator, got shape {Z.shape}")
+    steps, step_size, decay, batch = check_run_args(op, method, steps, step_size, decay, batch)
     X, single = _start(X0, op.n)
-    _check_run_args(steps, step_size, decay, None if method == "gd" else batch)
     if step_size is None:
         step_size = default_step_size(op, Z, method, batch or 1)
     settings = {"method": method, "steps": int(steps), "step_size": float(step_size),
@@ -165,7 +211,7 @@ def _run(operator, Z, X0, steps, step_size, decay, batch, seed, method, progress
     if use_kernel:
         sys_ = measurement_system(op, Z)
         settings["m"] = sys_.m
-        state = _kernels.seed_states(np.uint64(seed or 0), X.shape[0])
+        state = _kernels.seed_states(np.uint64(seed or 0), X.shape[0], np.int64(first_trial))
         bsz = 0 if method == "gd" else int(batch)
         done = 0
         chunk = max(1, steps // 100) if progress else steps
@@ -204,18 +250,31 @@ def gd(operator, Z, X0, *, steps: int = 1000, step_size: float | None = None, de
 
 
 def sgd(operator, Z, X0, *, steps: int = 1000, step_size: float | None = None, batch: int = 1,
-        seed: int = 0, decay: float | None = None, progress=None) -> RunResult:
-    """Minibatch SGD: each step samples ``batch`` measurements uniformly with replacement.
+        seed: int = 0, decay: float | None = None, progress=None, first_trial: int = 0) -> RunResult:
+    """Minibatch SGD: each step samples ``batch`` measurements (an integer in ``[1, m]``, ``m`` the
+    operator's number of measurements, :func:`measurement_count`) uniformly with replacement.
 
-    Deterministic for a given ``seed`` whatever the number of threads (one random stream per
-    trial, derived from ``(seed, trial index)``)."""
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError(f"seed: expected a non-negative integer, got {seed!r}")
-    return _run(operator, Z, X0, steps, step_size, decay, batch, int(seed), "sgd", progress)
+    Deterministic for a given ``seed`` (an integer in ``[0, 2^64 - 1]``) whatever the number of
+    threads: one random stream per trial, derived from ``(seed, first_trial + trial index)``, so
+    trials split into chunks (``first_trial`` = the chunk's offset) run exactly as in one batch."""
+    seed = integer(seed, "seed", lo=0, hi=MAX_SEED)
+    first_trial = integer(first_trial, "first_trial", lo=0, hi=2**62)
+    return _run(operator, Z, X0, steps, step_size, decay, batch, seed, "sgd", progress, first_trial)
+
+
+def _check_flag(value, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(f"{name}: expected True or False, got {value!r} ({type(value).__name__})")
+    return bool(value)
 
 
 def _batch(X) -> np.ndarray:
-    X = np.asarray(X, dtype=float)
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"X: expected a real array (n,), (n, r) or (trials, n, r), got {type(X).__name__}") from exc
+    if X.ndim not in (1, 2, 3) or X.size == 0:
+        raise InputError(f"X: expected a non-empty array of shape (n,), (n, r) or (trials, n, r), got shape {X.shape}")
     if X.ndim == 1:
         X = X[:, None]
     return X if X.ndim == 3 else X[None]
@@ -225,8 +284,11 @@ def distance_to_solutions(X, Z, relative: bool = True):
     """``min_R ||X - [Z, 0] R||_F`` over orthogonal ``R`` (the distance to the set of global
     minimizers ``{X : X X^T = Z Z^T}``, ``r >= r*``), divided by ``||Z||_F`` when ``relative``.
     Uses ``min_R ||X - Z̃R||^2 = ||X||^2 + ||Z||^2 - 2 ||Z^T X||_*``."""
+    _check_flag(relative, "relative")
     Xb = _batch(X)
     Z = as_factor(Z, "Z")
+    if Xb.shape[1] != Z.shape[0]:
+        raise InputError(f"X, Z: expected the same number of rows n, got X of shape {np.shape(X)} and Z of shape {Z.shape}")
     if Xb.shape[-1] < Z.shape[1]:
         raise InputError(f"X: rank r = {Xb.shape[-1]} < r* = {Z.shape[1]}: the global minimizers are not reachable")
     ok = np.all(np.isfinite(Xb), axis=(1, 2))  # diverged trials are infinitely far
@@ -253,17 +315,27 @@ def distance_to_orbit(X, Xs, relative: bool = True):
 def random_instance(n: int, r_star: int = 1, m: int | None = None, *, r: int | None = None, seed: int = 0):
     """A standard random instance: ``m`` measurement matrices with i.i.d. ``N(0, 1/m)`` entries
     (``E ||A(M)||^2 = ||M||^2``; RIP holds with high probability for ``m ≳ n r``), a Gaussian
-    ground truth ``Z`` (``n x r*``) and a Gaussian start ``X0`` (``n x r``, ``r = r*`` by
-    default).  Default ``m = 5 n r``.  Returns ``(operator, Z, X0)``."""
-    for name, v in (("n", n), ("r_star", r_star)):
-        if not isinstance(v, (int, np.integer)) or v < 1:
-            raise InputError(f"{name}: expected a positive integer, got {v!r}")
+    ground truth ``Z`` (``n x r*``, rank ``r*``, so ``1 <= r* <= n``) and a Gaussian start ``X0``
+    (``n x r`` with ``r >= r*``, ``r = r*`` by default, so that the global minimizers are
+    reachable).  Default ``m = 5 n r``.  The ``m n^2`` numbers of the operator must fit in
+    :data:`MAX_INSTANCE_BYTES` (2 GiB), checked before anything is allocated.  Returns
+    ``(operator, Z, X0)``."""
+    n = integer(n, "n", lo=1)
+    r_star = integer(r_star, "r_star", lo=1)
+    if r_star > n:
+        raise InputError(f"r_star: expected an integer in [1, n] = [1, {n}] (the rank of the n x r* ground truth), got {r_star}")
     r = r_star if r is None else r
-    if not isinstance(r, (int, np.integer)) or r < r_star:
-        raise InputError(f"r: expected an integer >= r_star = {r_star}, got {r!r}")
-    m = 5 * n * r if m is None else m
-    if not isinstance(m, (int, np.integer)) or m < 1:
-        raise InputError(f"m: expected a positive integer, got {m!r}")
+    if isinstance(r, (bool, np.bool_)) or not isinstance(r, (int, np.integer)) or r < r_star:
+        raise InputError(f"r: expected an integer >= r_star = {r_star} (the search rank), got {r!r} ({type(r).__name__})")
+    r = int(r)
+    m = 5 * n * r if m is None else integer(m, "m", lo=1)
+    seed = integer(seed, "seed", lo=0)
+    need = 8 * m * n * n
+    if need > MAX_INSTANCE_BYTES:
+        raise InputError(
+            f"n, m: the operator needs m n^2 = {m * n * n:.3g} numbers ({need / 2**30:.1f} GiB) for n = {n}, m = {m}; "
+            f"at most MAX_INSTANCE_BYTES = {MAX_INSTANCE_BYTES / 2**30:g} GiB is allocated"
+        )
     rng = np.random.default_rng(seed)
     A = rng.standard_normal((m, n, n)) / np.sqrt(m)
     Z = rng.standard_normal((n, r_star))

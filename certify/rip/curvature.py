@@ -39,6 +39,7 @@ from ..errors import InputError, SolverError
 from ..io import atomic_write_text
 from ..linalg import as_factor, as_pair, orth, rotation_complement, sym
 from ..operators import CompactOperator
+from ..options import real, reals
 from ..solvers import solve_problem
 from .lmi import (
     LMIData,
@@ -74,19 +75,13 @@ FARKAS_MARGIN = 1e-9
 
 def _check_inputs(X, Z, delta, grad_tol):
     X, Z, zz = as_pair(X, Z)
-    try:
-        delta = float(delta)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"delta: expected a number in [0, 1), got {delta!r}") from exc
-    if not (0.0 <= delta < 1.0):
-        raise InputError(f"delta: expected a number in [0, 1), got {delta}")
-    try:
-        grad_tol = float(grad_tol)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"grad_tol: expected a number >= 0, got {grad_tol!r}") from exc
-    if not (grad_tol >= 0.0 and math.isfinite(grad_tol)):
-        raise InputError(f"grad_tol: expected a finite number >= 0, got {grad_tol}")
+    delta = real(delta, "delta", lo=0.0, hi=1.0, hi_open=True)
+    grad_tol = real(grad_tol, "grad_tol", lo=0.0)
     return X, Z, zz, delta, grad_tol
+
+
+def _check_gap_tol(gap_tol) -> float:
+    return real(gap_tol, "gap_tol", lo=0.0, lo_open=True)
 
 
 def _reduced(X, Z, zz):
@@ -172,7 +167,9 @@ class CurvatureResult:
 
     def verify(self, gap_tol: float = DEFAULT_GAP_TOL) -> CurvatureReport:
         """Recompute every claimed figure (no solver): the operator's band, gradient and curvature,
-        the dual bound ``mu_upper`` or the Farkas bound, and compare with the stored claims."""
+        the dual bound ``mu_upper`` or the Farkas bound, and compare with the stored claims.
+        ``gap_tol``: a real number > 0 (largest accepted ``mu_upper - mu``)."""
+        gap_tol = _check_gap_tol(gap_tol)
         checks: dict = {}
 
         def check(name, passed, value, detail):
@@ -338,10 +335,14 @@ def curvature(
 
     Parameters
     ----------
-    X, Z : arrays ``(n, r)``, ``(n, r*)``.  delta : the RIP constant, in ``[0, 1)``.
-    grad_tol : ``g >= 0``, a bound on ``||∇f(X)||_F`` of the normalized instance.
+    X, Z : arrays ``(n, r)``, ``(n, r*)``.  Only ``P = orth([X, Z])`` (``n x d``, ``d <= r + r*``) and
+        the projected ``P^T X``, ``P^T Z`` are formed, never an ``n x n`` array: memory and time grow
+        linearly in ``n`` (``n = 100,000`` takes seconds and tens of MB).
+    delta : the RIP constant, a real number (int, float or NumPy real; not a string) in ``[0, 1)``.
+    grad_tol : ``g >= 0`` (finite), a bound on ``||∇f(X)||_F`` of the normalized instance.
     solver, settings : as for :func:`certify.rip.counterexample`.
-    gap_tol : largest accepted ``mu_upper - mu``; a larger gap raises :class:`SolverError`.
+    gap_tol : largest accepted ``mu_upper - mu`` (a finite real number > 0); a larger gap raises
+        :class:`SolverError`.
     certificate : for ``μ > 0`` at a spurious ``X`` and ``grad_tol = 0``, also build and verify a
         :class:`~certify.certificates.Certificate` (``result.certificate``).
 
@@ -352,6 +353,9 @@ def curvature(
     Farkas bound ``min_grad_lower > grad_tol``.  Convention: :data:`CONVENTION`.
     """
     X, Z, zz, delta, grad_tol = _check_inputs(X, Z, delta, grad_tol)
+    gap_tol = _check_gap_tol(gap_tol)
+    if not isinstance(certificate, (bool, np.bool_)):
+        raise InputError(f"certificate: expected True or False, got {certificate!r} ({type(certificate).__name__})")
     P, s, data, C = _reduced(X, Z, zz)
     Hs, y, W, info = _solve_curvature(data, C, delta, grad_tol, solver, settings)
     res = CurvatureResult(X=X, Z=Z, delta=delta, grad_tol=grad_tol, feasible=Hs is not None, solver=info.to_dict())
@@ -391,8 +395,9 @@ def curvature(
     res.mu, res.mu_upper, res.operator_band_delta, res.grad_norm = mu, ub, band, g
     res.operator = CompactOperator(P, H_hat)
     res.dual = {"y": y_best, "W": sym(W)}
-    normE = float(np.linalg.norm(X @ X.T - Z @ Z.T))
-    if certificate and grad_tol == 0.0 and mu > ZERO_TOL and normE > 1e-9 * zz:
+    # ||XX^T - ZZ^T||_F / ||ZZ^T||_F on the projection (X, Z lie in span(P)): never an n x n array
+    normE_rel = float(np.linalg.norm(data.X @ data.X.T - data.Z @ data.Z.T))
+    if certificate and grad_tol == 0.0 and mu > ZERO_TOL and normE_rel > 1e-9:
         res.certificate = _strict_certificate(res, info)
     return res
 
@@ -491,11 +496,9 @@ def _row(res: CurvatureResult) -> dict:
 def curvature_profile(X, Z, deltas, grad_tol: float = 0.0, *, solver: str | None = None, progress=None) -> CurvatureProfile:
     """:func:`curvature` for each δ in ``deltas``; a failed solve is recorded as ``kind = "error"``
     with its message (never a silent number)."""
-    X = as_factor(X, "X")
-    Z = as_factor(Z, "Z")
-    deltas = np.atleast_1d(np.asarray(deltas, dtype=float))
-    if deltas.ndim != 1 or deltas.size == 0:
-        raise InputError("deltas: expected a non-empty list of numbers in [0, 1)")
+    X, Z, _ = as_pair(X, Z)
+    deltas = reals(deltas, "deltas", lo=0.0, hi=1.0, hi_open=True)
+    grad_tol = real(grad_tol, "grad_tol", lo=0.0)
     rows = []
     for k, d in enumerate(deltas):
         try:
@@ -516,11 +519,15 @@ def saddle_map(delta: float, rhos, phis, z=(1.0, 0.0), *, grad_tol: float = 0.0,
     point is the ground truth or the solve failed), ``mu``, ``kind`` arrays of shape
     ``(len(rhos), len(phis))``.  For δ < 1/2 every point except ``x = ±z`` should be a strict saddle.
     """
-    rhos = np.asarray(rhos, dtype=float).reshape(-1)
-    phis = np.asarray(phis, dtype=float).reshape(-1)
-    z = np.asarray(z, dtype=float).reshape(-1)
+    delta = real(delta, "delta", lo=0.0, hi=1.0, hi_open=True)
+    grad_tol = real(grad_tol, "grad_tol", lo=0.0)
+    rhos = reals(rhos, "rhos")
+    phis = reals(phis, "phis")
+    z = as_factor(z, "z").reshape(-1)
     if z.shape != (2,):
         raise InputError(f"z: expected a vector of length 2, got shape {z.shape}")
+    if not np.any(z):
+        raise InputError("z: the ground truth is zero; expected a nonzero vector of length 2")
     mu = np.full((rhos.size, phis.size), np.nan)
     mu_up = np.full_like(mu, np.nan)
     kind = np.empty(mu.shape, dtype=object)

@@ -10,13 +10,36 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from ..operators import ExplicitOperator
+from ..operators import DENSE_LIMIT, ExplicitOperator
 
 __all__ = ["zhang2018_matrices", "zhang2018", "example1_matrices", "example1"]
 
 PUBLISHED = {
     "zhang2018": {"delta": 0.5, "f": 0.75, "hessian": [[0.0, 0.0], [0.0, 4.0]]},
 }
+
+
+def _vector(z) -> np.ndarray:
+    """A finite nonzero ground truth ``z`` with ``2 <= n <= DENSE_LIMIT`` entries (checked before
+    any ``n^4``-sized allocation)."""
+    if isinstance(z, (str, bytes)):
+        raise InputError(f"z: expected a real vector, got {z!r} (str)")
+    try:
+        v = np.asarray(z, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"z: expected a real vector, got {type(z).__name__}") from exc
+    if v.ndim == 2 and 1 in v.shape:
+        v = v.reshape(-1)
+    if v.ndim != 1 or v.size < 2:
+        raise InputError(f"z: expected a vector with n >= 2 entries, got shape {v.shape}")
+    if v.size > DENSE_LIMIT:
+        raise InputError(
+            f"z: Example 1 has n^2 dense n x n measurement matrices (n^4 = {float(v.size) ** 4:.1e} numbers, "
+            f"{8 * float(v.size) ** 4 / 2**30:.1f} GiB for n = {v.size}); accepted n <= DENSE_LIMIT = {DENSE_LIMIT}"
+        )
+    if not np.all(np.isfinite(v)) or not np.any(v):
+        raise InputError("z: expected a finite nonzero vector (NaN, infinite or all-zero entries given)")
+    return v
 
 
 def zhang2018_matrices() -> np.ndarray:
@@ -39,11 +62,11 @@ def zhang2018():
 
 
 def example1_matrices(z) -> np.ndarray:
-    """The ``n^2`` matrices of JMLR19 Example 1 for the ground truth ``z ∈ R^n`` (``n >= 2``)."""
-    z = np.asarray(z, dtype=float).reshape(-1)
+    """The ``n^2`` matrices of JMLR19 Example 1 for the ground truth ``z ∈ R^n``
+    (``2 <= n <= DENSE_LIMIT = 64``: the ``n^2`` dense ``n x n`` matrices hold ``n^4`` numbers; for
+    larger ``n`` lift the 2x2 example with :class:`~certify.operators.CompactOperator`)."""
+    z = _vector(z)
     n = z.size
-    if n < 2 or not np.all(np.isfinite(z)) or np.linalg.norm(z) == 0:
-        raise InputError(f"z: expected a finite nonzero vector with n >= 2 entries, got shape {z.shape}")
     # orthonormal u_1 = z/||z||, u_2, ..., u_n (deterministic completion)
     Q, _ = np.linalg.qr(np.column_stack([z / np.linalg.norm(z), np.eye(n)]))
     U = Q[:, :n] * np.sign(Q[:, 0] @ z)
@@ -61,8 +84,8 @@ def example1_matrices(z) -> np.ndarray:
 
 
 def example1(z):
-    """``(operator, x, z)`` of JMLR19 Example 1: ``x = (||z|| / √2) u_2``."""
-    z = np.asarray(z, dtype=float).reshape(-1)
+    """``(operator, x, z)`` of JMLR19 Example 1: ``x = (||z|| / √2) u_2`` (``2 <= n <= 64``)."""
+    z = _vector(z)
     A = example1_matrices(z)
     n = z.size
     # u_2 is recovered from A_{n+2} = (√3/2) u_2 u_2^T

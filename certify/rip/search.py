@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError, NoCounterexampleError, SolverError
+from ..options import integer
 from .lmi import dual_lower_bound, lmi_data
 from .sdp import counterexample
 
@@ -37,6 +38,14 @@ __all__ = ["SearchResult", "search_sharp_delta", "published_threshold", "SEARCH_
 
 #: Clarabel settings for the many SDPs of a search (the final certificate uses the tight defaults)
 SEARCH_SETTINGS = {"tol_gap_abs": 1e-9, "tol_gap_rel": 1e-9, "tol_feas": 1e-9, "static_regularization_constant": 1e-7}
+
+
+def _ranks(r, r_star) -> tuple[int, int]:
+    r = integer(r, "r", lo=1)
+    r_star = integer(r_star, "r_star", lo=1)
+    if r_star > r:
+        raise InputError(f"r_star: expected an integer r* <= r (got r = {r}, r* = {r_star})")
+    return r, r_star
 
 
 def published_threshold(r: int, r_star: int) -> dict:
@@ -47,7 +56,9 @@ def published_threshold(r: int, r_star: int) -> dict:
     ``δ >= 1/(1 + 1/√(r − r* + 1))`` (1/2 when r = r*).  ``value`` is the number a search is
     compared with: the sharp threshold where ``lower = upper`` (r = r*, or r* = 1), else ``upper``
     (the best published counterexample) with ``kind = "counterexamples exist at and above"``.
+    ``r >= r* >= 1`` (integers).
     """
+    r, r_star = _ranks(r, r_star)
     lower = 1.0 / (1.0 + math.sqrt(r_star / r))
     upper = 1.0 / (1.0 + 1.0 / math.sqrt(r - r_star + 1))
     if r == r_star:
@@ -211,7 +222,7 @@ def search_sharp_delta(
 
     Each restart: Gaussian ``(X, Z)`` from ``numpy.random.default_rng([seed, k])`` (redrawn while
     δ = 1), L-BFGS-B on δ with the dual-model gradient (module docstring, at most ``max_iter``
-    iterations), then optionally a Nelder–Mead polish (``polish_evals`` SDPs).  The best point is re-solved with the tight default settings and
+    iterations, an integer >= 1), then optionally a Nelder–Mead polish (``polish_evals >= 0`` SDPs).  The best point is re-solved with the tight default settings and
     verified; ``best.delta`` is that certificate's δ (an upper bound on the minimum, attained by
     the returned operator) and ``best.delta_lower`` its dual-certified lower bound for that (X, Z).
     ``progress(k, restarts, best_so_far)`` is called after every restart.
@@ -219,17 +230,16 @@ def search_sharp_delta(
     ``default_rng([seed, k])``), so ``restarts=1, start=k`` is restart ``k`` alone, exactly as in a
     full search (:mod:`certify.sweep` runs each restart as one task this way).
     """
-    for name, v in (("n", n), ("r", r), ("r_star", r_star), ("restarts", restarts)):
-        if not isinstance(v, (int, np.integer)) or v < 1:
-            raise InputError(f"{name}: expected a positive integer, got {v!r}")
-    if r_star > r:
-        raise InputError(f"r_star: expected r* <= r (got r = {r}, r* = {r_star})")
+    r, r_star = _ranks(r, r_star)
+    n = integer(n, "n", lo=1)
     if n < r + r_star:
-        raise InputError(f"n: expected n >= r + r* = {r + r_star} (the projection lemma makes larger n unnecessary), got {n}")
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError(f"seed: expected a non-negative integer, got {seed!r}")
-    if not isinstance(start, (int, np.integer)) or start < 0:
-        raise InputError(f"start: expected a non-negative integer, got {start!r}")
+        raise InputError(f"n: expected an integer >= r + r* = {r + r_star} (the projection lemma makes larger n "
+                         f"unnecessary), got {n}")
+    restarts = integer(restarts, "restarts", lo=1)
+    seed = integer(seed, "seed", lo=0)
+    start = integer(start, "start", lo=0)
+    max_iter = integer(max_iter, "max_iter", lo=1)
+    polish_evals = integer(polish_evals, "polish_evals", lo=0)
     opts = dict(SEARCH_SETTINGS) if settings is None else dict(settings)
     obj = _Objective(n, r, r_star, solver, opts)
     t0 = time.perf_counter()
