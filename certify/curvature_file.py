@@ -21,15 +21,13 @@ The dual point is stored basis-free: ``P`` and ``scale`` (the reduced instance
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from .errors import CertificateFormatError, InputError
-from .linalg import as_factor, normalize_pair, orth, rotation_complement, sym
+from .linalg import normalize_pair, orth, rotation_complement, sym
 from .operators import CompactOperator, MeasurementOperator
 
 __all__ = ["FORMAT", "CONVENTION", "CurvatureFile", "CurvatureReport", "load_curvature", "reduced_instance"]
@@ -262,9 +260,7 @@ class CurvatureFile:
 
 
 def load_curvature(path) -> CurvatureFile:
-    p = Path(path)
-    try:
-        d = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CertificateFormatError(f"{path}: not a readable JSON file ({exc})") from exc
-    return CurvatureFile.from_dict(d)
+    """Read a curvature result file (size, nesting depth, NaN tokens and UTF-8 checked first)."""
+    from .schema import read_json_file  # noqa: PLC0415
+
+    return CurvatureFile.from_dict(read_json_file(path))

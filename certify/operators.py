@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError
-from .linalg import as_factor, mat, orth, sym_basis, vec
+from .linalg import as_factor, mat, orth, sym_basis
 from .options import real
 
 __all__ = [

@@ -29,6 +29,7 @@ infeasible — no δ-RIP operator makes ``||∇f(X)|| <= g`` (a Farkas vector, c
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -36,7 +37,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError, SolverError
-from ..io import atomic_write_text
+from ..io import atomic_write_text, jsonable
+from ..curvature_file import CONVENTION, DEFAULT_GAP_TOL, FARKAS_MARGIN, CurvatureFile, CurvatureReport
 from ..linalg import as_factor, as_pair, orth, rotation_complement, sym
 from ..operators import CompactOperator
 from ..options import real, reals
@@ -59,18 +61,8 @@ __all__ = [
     "saddle_map",
 ]
 
-CONVENTION = (
-    "mu = smallest eigenvalue of the Hessian of f(X) = ||A(XX^T - ZZ^T)||^2 (no 1/2) on the complement of "
-    "the rotation directions X Omega, for the instance normalized to ||ZZ^T||_F = 1 and an operator with "
-    "(1 - delta) I <= H <= (1 + delta) I (not rescaled); grad_tol bounds ||grad f(X)||_F of the normalized instance"
-)
-
-#: largest accepted ``mu_upper - mu`` (absolute, normalized units)
-DEFAULT_GAP_TOL = 1e-6
 #: |μ| below this (normalized units) is reported as μ* = 0 ("degenerate")
 ZERO_TOL = 1e-7
-#: a Farkas bound must exceed ``g`` by this much to count as a proof of infeasibility
-FARKAS_MARGIN = 1e-9
 
 
 def _check_inputs(X, Z, delta, grad_tol):
@@ -106,26 +98,6 @@ def _primal_figures(data: LMIData, C: np.ndarray, H_hat: np.ndarray):
     _, grad, hess = _dense_derivatives(H_hat, data.X, data.Z)
     mu = float(np.linalg.eigvalsh(C.T @ hess @ C).min()) if C.shape[1] else math.inf
     return band_delta, float(np.linalg.norm(grad)), mu
-
-
-@dataclass
-class CurvatureReport:
-    """What :meth:`CurvatureResult.verify` recomputed, and the verdict."""
-
-    ok: bool
-    checks: dict
-    failures: list
-    mu: float = math.nan  # curvature of the returned operator (recomputed)
-    mu_upper: float = math.nan  # bound of the dual point (recomputed)
-    band_delta: float = math.nan
-    grad_norm: float = math.nan
-    min_grad_lower: float = math.nan  # Farkas bound (infeasible case)
-
-    def summary(self) -> str:
-        head = "VALID" if self.ok else "INVALID"
-        lines = [f"{head}: " + ", ".join(f"{k} {'ok' if c['passed'] else 'FAILED'}" for k, c in self.checks.items())]
-        lines += [f"  failed: {f}" for f in self.failures]
-        return "\n".join(lines)
 
 
 @dataclass
@@ -167,59 +139,11 @@ class CurvatureResult:
 
     def verify(self, gap_tol: float = DEFAULT_GAP_TOL) -> CurvatureReport:
         """Recompute every claimed figure (no solver): the operator's band, gradient and curvature,
-        the dual bound ``mu_upper`` or the Farkas bound, and compare with the stored claims.
+        the dual bound ``mu_upper`` or the Farkas bound, and compare with the stored claims — by
+        :meth:`certify.curvature_file.CurvatureFile.verify` on this result's own file content.
         ``gap_tol``: a real number > 0 (largest accepted ``mu_upper - mu``)."""
         gap_tol = _check_gap_tol(gap_tol)
-        checks: dict = {}
-
-        def check(name, passed, value, detail):
-            checks[name] = {"passed": bool(passed), "value": value, "detail": detail}
-
-        rep = CurvatureReport(ok=False, checks=checks, failures=[])
-        P, _, data, C = self._data()
-        if not self.feasible:
-            y = (self.dual or {}).get("y")
-            if y is None:
-                check("farkas_present", False, None, "an infeasibility claim needs a Farkas vector y")
-            else:
-                lb = min_gradient_lower_bound(data, self.delta, np.asarray(y, dtype=float))
-                rep.min_grad_lower = lb
-                check("farkas", lb > self.grad_tol + FARKAS_MARGIN, lb,
-                      f"certified min ||grad f(X)|| over the delta-band > grad_tol = {self.grad_tol:g}")
-        else:
-            if self.operator is None:
-                check("operator_present", False, None, "a feasible result needs an operator")
-            else:
-                Hr, Xr, Zr, P2 = self.operator.reduce(self.X, self.Z)
-                if P2.shape[1] != data.N:
-                    check("operator_subspace", False, P2.shape[1], "operator acts on the subspace of [X, Z]")
-                else:
-                    # recompute on the operator's own basis (P2), normalized
-                    s = 1.0 / math.sqrt(float(np.linalg.norm(self.Z.T @ self.Z)))
-                    d2 = lmi_data(s * Xr, s * Zr, "svec")
-                    C2 = rotation_complement(d2.X)
-                    band, g, mu = _primal_figures(d2, C2, sym(Hr))
-                    rep.band_delta, rep.grad_norm, rep.mu = band, g, mu
-                    check("band", band <= self.delta + 1e-7, band, f"(1 - delta) I <= H <= (1 + delta) I, delta = {self.delta}")
-                    check("gradient", g <= self.grad_tol + 1e-8, g, f"||grad f(X)|| <= grad_tol = {self.grad_tol:g} (+1e-8)")
-                    if self.mu is not None:
-                        check("mu_matches", abs(mu - self.mu) <= 1e-7 * max(1.0, abs(mu)), mu - self.mu,
-                              "claimed mu equals the recomputed curvature")
-            if self.dual is None or self.dual.get("W") is None:
-                check("dual_present", False, None, "mu_upper needs a dual point (y, W)")
-            else:
-                ub = curvature_upper_bound(data, C, self.delta, self.grad_tol,
-                                           np.asarray(self.dual["y"], dtype=float), np.asarray(self.dual["W"], dtype=float))
-                rep.mu_upper = ub
-                if self.mu_upper is not None:
-                    check("mu_upper_matches", abs(ub - self.mu_upper) <= 1e-7 * max(1.0, abs(ub)), ub - self.mu_upper,
-                          "claimed mu_upper equals the recomputed dual bound")
-                if not math.isnan(rep.mu):
-                    check("bracket", rep.mu <= ub + 1e-7 and ub - rep.mu <= gap_tol, ub - rep.mu,
-                          f"mu <= mu_upper and mu_upper - mu <= {gap_tol:g}")
-        rep.failures = [f"{k}: {c['detail']} (value {c['value']})" for k, c in checks.items() if not c["passed"]]
-        rep.ok = not rep.failures
-        return rep
+        return CurvatureFile.from_dict(json.loads(json.dumps(self.to_dict(), allow_nan=False))).verify(gap_tol)
 
     def summary(self) -> str:
         lines = [f"curvature SDP at delta = {self.delta:g}, grad_tol = {self.grad_tol:g} "
@@ -240,6 +164,18 @@ class CurvatureResult:
         lines.append(f"  convention: {self.convention}")
         return "\n".join(lines)
 
+    def _dual_dict(self) -> dict | None:
+        """The dual point, basis-free: the reduced instance (``P``, ``scale``), ``y`` and ``V = C W C^T``
+        (``W`` kept too); a Farkas vector is ``y`` with its basis."""
+        if self.dual is None:
+            return None
+        P, s, _, C = self._data()
+        out = {"P": P.tolist(), "scale": float(s), "y": np.asarray(self.dual["y"], dtype=float).tolist()}
+        if self.dual.get("W") is not None:
+            W = sym(np.asarray(self.dual["W"], dtype=float))
+            out.update(W=W.tolist(), V=sym(C @ W @ C.T).tolist())
+        return out
+
     def to_dict(self) -> dict:
         return {
             "format": "certify.curvature", "format_version": 1, "convention": self.convention,
@@ -248,8 +184,8 @@ class CurvatureResult:
             "mu": self.mu, "mu_upper": self.mu_upper, "operator_band_delta": self.operator_band_delta,
             "grad_norm": self.grad_norm, "min_grad_lower": self.min_grad_lower,
             "operator": None if self.operator is None else self.operator.to_dict(),
-            "dual": None if self.dual is None else {k: np.asarray(v).tolist() for k, v in self.dual.items()},
-            "solver": self.solver, "flags": list(self.flags),
+            "dual": self._dual_dict(),
+            "solver": jsonable(self.solver), "flags": list(self.flags),
         }
 
 
@@ -406,10 +342,16 @@ def _strict_certificate(res: CurvatureResult, info):
     from ..certificates import Certificate  # noqa: PLC0415
 
     rip = res.operator.rip_constant()
+    # the dual point behind mu_upper, basis-free: V = C W C^T on the reduced instance (s P^T X, s P^T Z)
+    P, s, _, C = res._data()
+    W = np.asarray(res.dual["W"], dtype=float)
+    curvature_dual = {"P": P.tolist(), "scale": float(s), "y": np.asarray(res.dual["y"], dtype=float).tolist(),
+                      "V": sym(C @ W @ C.T).tolist()}
     cert = Certificate(
         X=res.X, Z=res.Z, operator=res.operator, delta=float(rip.delta), solver=info.to_dict(),
         formulation={"problem": "curvature", "delta_target": res.delta, "grad_tol": res.grad_tol,
-                     "mu": res.mu, "mu_upper": res.mu_upper, "convention": CONVENTION},
+                     "mu": res.mu, "mu_upper": res.mu_upper, "convention": CONVENTION,
+                     "curvature_dual": curvature_dual},
         source="curvature-sdp", flags=list(res.flags),
     )
     report = cert.verify()
