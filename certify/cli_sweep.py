@@ -4,14 +4,14 @@ file-backed store and resume (:mod:`certify.sweep`, ``docs/sweeps.md``).
 Kept in its own module so that :mod:`certify.cli` only needs ``add_parser`` (registration) and the
 ``func`` it sets (dispatch).  Exit codes follow :mod:`certify.cli`: 0 every point finished, 2 bad
 input (arguments, a store holding another sweep, Dask missing), 3 some points failed (recorded in
-the store; a rerun retries them) or the worker pool / cluster broke (rerun to resume).
+the store; a rerun retries them) or the worker pool / cluster broke (rerun to resume).  SIGTERM
+stops the run like Ctrl-C (workers stopped, store consistent) and exits with status 143.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 
 __all__ = ["add_parser", "run"]
@@ -60,10 +60,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     g = sub.add_parser("rank1-grid", help="delta(x, z) by the SDP and the closed form over a (rho, phi) grid",
                        description="delta(x, z) (the SDP's operator: an upper bound; its dual point: a certified lower "
                                    "bound) and the closed-form lower bound of JMLR19 Theorem 12 at x = rho (cos phi, "
-                                   "sin phi), z = (1, 0), over the grid rhos x phis. phi is given in DEGREES here (the "
-                                   "store keeps radians, math.radians of the values). " + _GRID_HELP + ".")
+                                   "sin phi), z = (1, 0), over the grid rhos x phis. phi, the angle between x and z, is "
+                                   "in DEGREES, in [0, 180] (as in the Python API and the store). At most "
+                                   "10,000,000 points per sweep. " + _GRID_HELP + ".")
     g.add_argument("--rhos", required=True, metavar="GRID", help="length ratios rho = ||x|| / ||z|| (>= 0)")
-    g.add_argument("--phis", required=True, metavar="GRID", help="incidence angles phi in degrees")
+    g.add_argument("--phis", required=True, metavar="GRID", help="angles phi between x and z, in degrees, in [0, 180]")
     g.add_argument("--solver", default=None, help="CLARABEL (default), SCS or MOSEK")
     _common(g)
     g.set_defaults(func=run)
@@ -71,11 +72,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     c = sub.add_parser("curvature-map", help="mu*(x, z, delta) over a (rho, phi) grid (strict minima / saddles)",
                        description="The curvature SDP mu*(x, z, delta, g) (REFERENCE 1.4; as rip.saddle_map) at "
                                    "x = rho (cos phi, sin phi), z = (1, 0), over the grid rhos x phis at a fixed delta. "
-                                   "phi in DEGREES here (the store keeps radians). " + _GRID_HELP + ".")
+                                   "phi in DEGREES, in [0, 180]. At most 10,000,000 points per sweep. " + _GRID_HELP + ".")
     c.add_argument("--delta", required=True, type=float, help="the RIP constant, in [0, 1)")
     c.add_argument("--grad-tol", type=float, default=0.0, help="bound g on ||grad f(x)|| (default 0)")
     c.add_argument("--rhos", required=True, metavar="GRID", help="length ratios rho (>= 0)")
-    c.add_argument("--phis", required=True, metavar="GRID", help="incidence angles phi in degrees")
+    c.add_argument("--phis", required=True, metavar="GRID", help="angles phi between x and z, in degrees, in [0, 180]")
     c.add_argument("--solver", default=None, help="CLARABEL (default), SCS or MOSEK")
     _common(c)
     c.set_defaults(func=run)
@@ -123,21 +124,21 @@ def _no_kind(args) -> int:
     return EXIT_INPUT
 
 
-def _degrees(text: str, name: str) -> list[float]:
-    from .sweep import parse_grid  # noqa: PLC0415
+def _grid(args) -> dict:
+    """``rhos`` and ``phis_deg`` (degrees, as given); the grid's size is checked before any axis
+    is built (a huge grid is refused at once)."""
+    from .sweep import check_grid_size, parse_grid  # noqa: PLC0415
 
-    return [math.radians(v) for v in parse_grid(text, name)]
+    check_grid_size(args.rhos, args.phis, names=("--rhos", "--phis"), kind=args.sweep_kind)
+    return {"rhos": parse_grid(args.rhos, "--rhos"), "phis_deg": parse_grid(args.phis, "--phis")}
 
 
 def _params(args) -> dict:
-    from .sweep import parse_grid  # noqa: PLC0415
-
     k = args.sweep_kind
     if k == "rank1-grid":
-        return {"rhos": parse_grid(args.rhos, "--rhos"), "phis": _degrees(args.phis, "--phis"), "solver": args.solver}
+        return {**_grid(args), "solver": args.solver}
     if k == "curvature-map":
-        return {"rhos": parse_grid(args.rhos, "--rhos"), "phis": _degrees(args.phis, "--phis"), "delta": args.delta,
-                "grad_tol": args.grad_tol, "solver": args.solver}
+        return {**_grid(args), "delta": args.delta, "grad_tol": args.grad_tol, "solver": args.solver}
     if k == "search-restarts":
         return {"n": args.n, "r": args.rank, "r_star": args.rank_star, "restarts": args.restarts, "seed": args.seed,
                 "max_iter": args.max_iter, "polish_evals": args.polish_evals, "solver": args.solver}
@@ -191,7 +192,8 @@ def run(args) -> int:
         print(json.dumps(d, indent=1, allow_nan=False, default=float))
     else:
         print(f"sweep {res.kind}: {len(res.keys)} points, {res.resumed} already in the store, {res.computed} computed "
-              f"in {res.elapsed:.1f} s; store: {res.path}" + (f" ({res.repaired})" if res.repaired else ""))
+              f"in {res.elapsed:.1f} s; store: {res.path}" + (f" ({res.repaired})" if res.repaired else "")
+              + (f"; {res.resubmitted} tasks resubmitted after the cluster lost them" if res.resubmitted else ""))
         kind = KINDS[res.kind]
         if kind.describe is not None:
             print(kind.describe(res.summary))

@@ -1,5 +1,6 @@
-"""Sweeps: executors give identical results, resume after SIGKILL, store repair, spec checks,
-failed points, Dask (certify.sweep, certify sweep)."""
+"""Sweeps: executors give identical results, resume after SIGKILL, store repair and checksums,
+spec checks, failed points, units, grid limits, Dask (certify.sweep, certify sweep).  Killed
+runs, orphans, the __main__ guard and a Dask worker killed mid-sweep: tests/test_sweep_faults.py."""
 
 import json
 import math
@@ -17,7 +18,7 @@ from certify import rip, sweep
 from certify.cli import main
 from certify.errors import InputError, SolverError
 
-GRID = {"rhos": [0.5, 1.0, 1.5], "phis": [math.radians(v) for v in (0.0, 45.0, 90.0)]}
+GRID = {"rhos": [0.5, 1.0, 1.5], "phis_deg": [0.0, 45.0, 90.0]}
 
 
 def _records(path):
@@ -47,7 +48,7 @@ def test_serial_equals_process_pool_and_round_trips(serial_grid, tmp_path):
     for r in res.results:  # the SDP's delta is bracketed and above the closed-form lower bound
         if r["kind"] == "counterexample":
             assert r["delta_lower"] <= r["delta"] + 1e-9 and r["delta"] >= r["closed_form"] - 1e-7
-            assert r["closed_form"] == rip.closed_form_lower_bound_polar(r["rho"], r["phi"])
+            assert r["closed_form"] == rip.closed_form_lower_bound_polar(r["rho"], math.radians(r["phi_deg"]))
 
 
 def test_resume_after_sigkill_gives_the_uninterrupted_results(tmp_path):
@@ -77,9 +78,9 @@ def test_resume_after_sigkill_gives_the_uninterrupted_results(tmp_path):
     header, recs = _records(store)
     keys = [r["key"] for r in recs]
     assert len(keys) == total and len(set(keys)) == total and all(r["status"] == "ok" for r in recs)  # none lost or duplicated
-    # an uninterrupted run of the same sweep (same parameters: phi in degrees on the command line)
-    params = {"rhos": np.linspace(0.3, 1.7, 8).tolist(), "phis": [math.radians(v) for v in np.linspace(10, 90, 6)]}
-    assert header["params"]["rhos"] == params["rhos"] and header["params"]["phis"] == params["phis"]
+    # an uninterrupted run of the same sweep (same parameters: phi in degrees, as on the command line)
+    params = {"rhos": np.linspace(0.3, 1.7, 8).tolist(), "phis_deg": np.linspace(10, 90, 6).tolist()}
+    assert header["params"]["rhos"] == params["rhos"] and header["params"]["phis_deg"] == params["phis_deg"]
     full = sweep.run_sweep("rank1-grid", params, tmp_path / "full.jsonl", executor="serial", progress=False)
     assert sweep.load_sweep(store).results == full.results
 
@@ -109,7 +110,7 @@ def test_other_spec_is_refused_never_mixed(serial_grid, tmp_path, capsys):
         sweep.run_sweep("curvature-map", {**GRID, "delta": 0.4}, store, executor="serial", progress=False)
     code = main(["sweep", "rank1-grid", "--rhos", "0.5,1,1.5", "--phis", "0,45,60", "--out", str(store), "--serial"])
     err = capsys.readouterr().err
-    assert code == 2 and "phis[2]" in err and err.count("\n") == 1
+    assert code == 2 and "phis_deg[2]: 90.0 in the store, 60.0 requested" in err and err.count("\n") == 1
     assert store.read_bytes() == before
     other = tmp_path / "c.json"
     other.write_text('{"format": "certify.certificate"}\n')
@@ -144,7 +145,7 @@ def test_failed_points_are_recorded_and_retried(tmp_path, capsys):
     _, recs = _records(store)
     assert [r["key"] for r in recs].count("x=2") == 2 and len(sweep.load_sweep(store).failed) == 1
     # a failure inside a worker process (unknown solver), and the CLI's exit code 3
-    bad = sweep.run_sweep("rank1-grid", {"rhos": [0.5], "phis": [1.0, 1.5], "solver": "NOSUCH"}, tmp_path / "b.jsonl",
+    bad = sweep.run_sweep("rank1-grid", {"rhos": [0.5], "phis_deg": [60, 85], "solver": "NOSUCH"}, tmp_path / "b.jsonl",
                           workers=2, progress=False)
     assert len(bad.failed) == 2 and "NOSUCH" in bad.failed[0]["error"]["message"]
     code = main(["sweep", "rank1-grid", "--rhos", "0.5", "--phis", "60", "--solver", "NOSUCH", "--out",
@@ -183,10 +184,10 @@ def test_without_dask_a_scheduler_is_an_input_error(monkeypatch, tmp_path, capsy
 
 
 def test_curvature_map_matches_saddle_map(tmp_path):
-    rhos, phis = [0.5, 1.2], [0.3, 1.2, math.pi / 2]
-    res = sweep.run_sweep("curvature-map", {"rhos": rhos, "phis": phis, "delta": 0.4}, tmp_path / "m.jsonl",
+    rhos, phis_deg = [0.5, 1.2], [17.0, 69.0, 90.0]
+    res = sweep.run_sweep("curvature-map", {"rhos": rhos, "phis_deg": phis_deg, "delta": 0.4}, tmp_path / "m.jsonl",
                           executor="serial", progress=False)
-    ref = rip.saddle_map(0.4, rhos, phis)
+    ref = rip.saddle_map(0.4, rhos, [math.radians(v) for v in phis_deg])
     a = sweep.grid_arrays(tmp_path / "m.jsonl")
     assert (a["kind"] == ref["kind"]).all()
     np.testing.assert_array_equal(a["mu_upper"], ref["mu_upper"])
@@ -242,3 +243,155 @@ def test_cli_usage_errors(tmp_path, capsys):
     assert main(["sweep", "rank1-grid", "--rhos", "1", "--phis", "0", "--out", str(tmp_path / "no" / "g.jsonl")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert main(["sweep", "rank1-grid", "--rhos", "1", "--phis", "0", "--serial", "--workers", "2", "--out", "g.jsonl"]) == 2
+
+
+# --- integrity: every line carries a checksum ----------------------------------------------------
+def _store_copy(serial_grid, tmp_path, name="s.jsonl"):
+    store = tmp_path / name
+    store.write_bytes(serial_grid.path.read_bytes())
+    return store, store.read_bytes().splitlines(keepends=True)
+
+
+def _refused(store, pattern, capsys):
+    """The damaged store is refused by load_sweep, by run_sweep and by the command line (one line,
+    exit 2), and left as it was."""
+    before = store.read_bytes()
+    with pytest.raises(InputError, match=pattern):
+        sweep.load_sweep(store)
+    with pytest.raises(InputError, match=pattern):
+        sweep.run_sweep("rank1-grid", GRID, store, executor="serial", progress=False)
+    code = main(["sweep", "rank1-grid", "--rhos", "0.5,1,1.5", "--phis", "0,45,90", "--out", str(store), "--serial",
+                 "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert store.read_bytes() == before
+
+
+def test_an_edited_line_is_refused_with_its_line_number(serial_grid, tmp_path, capsys):
+    store, lines = _store_copy(serial_grid, tmp_path)
+    k = next(i for i, s in enumerate(lines[1:], 1) if json.loads(s)["result"]["kind"] == "counterexample")
+    rec = json.loads(lines[k])
+    rec["result"]["delta"] = 0.5  # still valid JSON, still a well-formed record: only the checksum tells
+    lines[k] = (json.dumps(rec) + "\n").encode()
+    store.write_bytes(b"".join(lines))
+    _refused(store, rf"line {k + 1}: checksum mismatch \(edited or damaged\); the store cannot be trusted", capsys)
+    # the same on the last line: a complete line is never taken for a crash's leftover
+    store, lines = _store_copy(serial_grid, tmp_path, "last.jsonl")
+    rec = json.loads(lines[-1])
+    rec["seconds"] += 1.0
+    store.write_bytes(b"".join(lines[:-1]) + (json.dumps(rec) + "\n").encode())
+    _refused(store, rf"line {len(lines)}: checksum mismatch", capsys)
+    # a line without its checksum, a line that is not JSON
+    store, lines = _store_copy(serial_grid, tmp_path, "nosum.jsonl")
+    rec = json.loads(lines[2])
+    del rec["sha256"]
+    store.write_bytes(b"".join(lines[:2]) + (json.dumps(rec) + "\n").encode() + b"".join(lines[3:]))
+    _refused(store, r"line 3: no checksum", capsys)
+    store.write_bytes(b"".join(lines[:2]) + b"{oops\n" + b"".join(lines[3:]))
+    _refused(store, r"line 3: not a sweep record", capsys)
+
+
+def test_lines_of_another_sweep_duplicates_and_edited_headers_are_refused(serial_grid, tmp_path, capsys):
+    # a record with a valid checksum for another spec (as if copied from another store): refused
+    store, lines = _store_copy(serial_grid, tmp_path)
+    rec = json.loads(lines[4])
+    del rec["sha256"]
+    body = sweep._canonical(rec)
+    other = sweep.spec_hash("rank1-grid", {**serial_grid.params, "solver": "SCS"})
+    lines[4] = sweep._with_checksum(body, sweep._line_checksum(body, other))
+    store.write_bytes(b"".join(lines))
+    _refused(store, r"line 5: checksum mismatch", capsys)
+    # a point recorded twice (the runner never writes a finished point again)
+    store, lines = _store_copy(serial_grid, tmp_path, "dup.jsonl")
+    store.write_bytes(b"".join(lines) + lines[3])
+    _refused(store, rf"line {len(lines) + 1}: a second record for point", capsys)
+    # an edited header (other parameters under the old hash; or a changed package version)
+    store, lines = _store_copy(serial_grid, tmp_path, "head.jsonl")
+    header = json.loads(lines[0])
+    header["params"]["rhos"][0] = 0.25
+    store.write_bytes((json.dumps(header) + "\n").encode() + b"".join(lines[1:]))
+    _refused(store, r"line 1: checksum mismatch \(edited or damaged header\)", capsys)
+    # a store of format 1 (no checksums): refused with what to do
+    store, lines = _store_copy(serial_grid, tmp_path, "v1.jsonl")
+    header = json.loads(lines[0])
+    header["format_version"] = 1
+    del header["sha256"]
+    store.write_bytes((json.dumps(header) + "\n").encode() + b"".join(lines[1:]))
+    _refused(store, r"format 1, written before per-line checksums, cannot be verified; .* rerun the sweep into a "
+                    r"new file", capsys)
+
+
+def test_a_valid_store_round_trips_its_checksums(serial_grid, tmp_path):
+    header, recs = _records(serial_grid.path)
+    assert header["format_version"] == 2 and header["sha256"] == sweep._header_checksum(header)
+    for rec in recs:
+        got = rec.pop("sha256")
+        assert got == sweep._line_checksum(sweep._canonical(rec), header["spec_hash"])
+    assert sorted(r["index"] for r in recs) == list(range(9))
+
+
+# --- units: degrees everywhere ------------------------------------------------------------------
+def test_angles_are_degrees_in_0_180(tmp_path, capsys):
+    prepare = sweep.get_kind("rank1-grid").prepare
+    spec, _ = prepare({"rhos": [1.0], "phis_deg": "0:180:5"})
+    assert spec["phis_deg"] == [0.0, 45.0, 90.0, 135.0, 180.0]
+    for bad in ([-1.0], [180.5], [0.0, 270.0]):
+        with pytest.raises(InputError, match=r"phis_deg: .* is outside \[0, 180\]; phi is the angle between x and z"):
+            prepare({"rhos": [1.0], "phis_deg": bad})
+    with pytest.raises(InputError, match=r"rhos: expected values >= 0"):
+        prepare({"rhos": [-0.5, 1.0], "phis_deg": [45]})
+    with pytest.raises(InputError, match=r"missing parameter 'phis_deg'"):
+        prepare({"rhos": [1.0]})
+    with pytest.raises(InputError, match=r"give phis_deg \(degrees\) only"):
+        prepare({"rhos": [1.0], "phis_deg": [45], "phis": [0.5]})
+    with pytest.raises(InputError, match=r"phis_deg: .* is outside \[0, 180\]"):
+        sweep.get_kind("curvature-map").prepare({"rhos": [1.0], "phis_deg": [200.0], "delta": 0.4})
+    # the old name (radians) still works, with a warning, and refuses values that are degrees
+    with pytest.warns(FutureWarning, match="'phis' .* deprecated"):
+        spec, _ = prepare({"rhos": [1.0], "phis": [math.radians(30.0), math.pi / 2]})
+    assert spec["phis_deg"] == [30.0, 90.0] and "phis" not in spec
+    with pytest.raises(InputError, match=r"phis: 45.0 is not an angle in radians in \[0, pi\] \(degrees\?\)"):
+        prepare({"rhos": [1.0], "phis": [0.0, 45.0, 90.0]})
+    code = main(["sweep", "rank1-grid", "--rhos", "1", "--phis", "0:270:4", "--out", str(tmp_path / "g.jsonl")])
+    err = capsys.readouterr().err
+    assert code == 2 and "outside [0, 180]" in err and err.count("\n") == 1
+    assert not (tmp_path / "g.jsonl").exists()
+
+
+# --- bounded: lazy points, a maximum size ---------------------------------------------------------
+def test_huge_grids_are_refused_at_once(tmp_path, capsys):
+    store = tmp_path / "huge.jsonl"
+    t0 = time.perf_counter()
+    msg = r"1,000,000,000 points \(1,000,000 rhos x 1,000 phis_deg\) exceed the maximum of 10,000,000 points"
+    with pytest.raises(InputError, match=msg):
+        sweep.run_sweep("rank1-grid", {"rhos": "0.1:2:1000000", "phis_deg": "0:90:1000"}, store, progress=False)
+    with pytest.raises(InputError, match=msg):  # given as arrays
+        sweep.run_sweep("curvature-map", {"rhos": np.linspace(0.1, 2, 1000000), "phis_deg": np.linspace(0, 90, 1000),
+                                          "delta": 0.4}, store, progress=False)
+    code = main(["sweep", "rank1-grid", "--rhos", "0.1:2:1000000", "--phis", "0:90:1000", "--out", str(store)])
+    err = capsys.readouterr().err
+    assert code == 2 and "1,000,000,000 points (1,000,000 --rhos x 1,000 --phis)" in err and err.count("\n") == 1
+    with pytest.raises(InputError, match=r"search-restarts: 1,000,000,000 points exceed the maximum"):
+        sweep.run_sweep("search-restarts", {"r": 1, "r_star": 1, "restarts": 10**9}, store, progress=False)
+    assert time.perf_counter() - t0 < 1.0 and not store.exists()
+    # at the limit: accepted, and the points are built on demand (nothing of size 10**7 is made)
+    kind = sweep.get_kind("rank1-grid")
+    spec, _ = kind.prepare({"rhos": "0.5:2:10000", "phis_deg": "0:90:1000"})
+    pts = kind.points(spec)
+    assert len(pts) == sweep.MAX_POINTS and pts[-1].key == "rho=2.0,phi_deg=90.0"
+    assert pts[1001].params["i"] == 1 and pts[1001].params["j"] == 1 and pts[-1] == pts[sweep.MAX_POINTS - 1]
+    with pytest.raises(InputError, match=r"10,001,000 points"):
+        kind.prepare({"rhos": "0.5:2:10001", "phis_deg": "0:90:1000"})
+    assert time.perf_counter() - t0 < 3.0
+
+
+def test_main_guard_detection_reads_the_script():
+    g = sweep._main_guarded
+    assert not g("from certify import sweep\nsweep.run_sweep()\n", 2)
+    assert g("import x\nif __name__ == '__main__':\n    x.run()\n", 3)
+    assert g("if '__main__' == __name__:\n    try:\n        run()\n    finally:\n        pass\n", 3)
+    assert not g("if __name__ == '__main__':\n    pass\nelse:\n    run()\n", 4)
+    assert not g("if __name__ != '__main__':\n    run()\n", 2)
+    assert not g("def main():\n    run()\n\nmain()\n", 4)
+    assert g("def main():\n    run()\n\nif __name__ == '__main__':\n    main()\n", 5)
+    assert g("import sys\nif __name__ == '__main__' and len(sys.argv) > 1:\n    with open('f'):\n        run()\n", 4)
