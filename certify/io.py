@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -15,22 +16,89 @@ from .errors import InputError
 __all__ = ["atomic_write_text", "atomic_write_bytes", "jsonable", "load_npy", "parse_array", "parse_grid"]
 
 
+_KIND = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _what(mode: int) -> str:
+    for test, text in _KIND:
+        if test(mode):
+            return text
+    return "not a regular file"
+
+
+def _current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
 def atomic_write_bytes(path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically: a temporary file in the same folder, fsync, rename.
-    A reader never sees a half-written file and an interrupted write leaves the old file intact."""
+    A reader never sees a half-written file and an interrupted write (an exception, a full disk)
+    leaves the old file intact and no temporary file behind.  Returns the path written.
+
+    What the target may be (checked with ``os.lstat`` before anything is written; refusals are
+    :class:`InputError` naming the path and what it is):
+
+    * absent: a new regular file with mode ``0666 & ~umask``; its folder must exist;
+    * an existing regular file: replaced; it keeps its permission bits (and, when run as root,
+      its owner and group).  A file without the owner's write bit is refused ("read-only: remove
+      it or make it writable first"), also for root, who could otherwise overwrite it;
+    * a symbolic link: followed (to the end of the chain); the regular file it points to is
+      replaced as above and the link is kept; a dangling link creates its target.  Links stay
+      links, as with the shell's ``>`` redirection;
+    * anything else (a directory, a character or block device such as ``/dev/full`` or
+      ``/dev/null``, a FIFO, a socket): refused; it is never replaced by a regular file.
+
+    A file with several hard links is replaced by a new file (the other names keep the old
+    content): the rename is what makes the write atomic.  The checks and the rename are not one
+    atomic step; a target changed by another process in between is not detected.
+    """
+    given = str(path)
     path = Path(path)
+    if given.endswith(("/", os.sep)) or path.name in ("", ".", ".."):
+        raise InputError(f"{given}: names a folder, expected a file path")
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise InputError(f"{given}: cannot inspect the target ({exc.strerror})") from exc
+    if st is not None:
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{given}: is {_what(st.st_mode)}, not a regular file; refusing to replace it")
+        if not st.st_mode & stat.S_IWUSR:
+            raise InputError(f"{given}: is a read-only file (mode {stat.S_IMODE(st.st_mode):04o}); "
+                             "remove it or make it writable first")
+        mode = stat.S_IMODE(st.st_mode)
+    else:
+        mode = 0o666 & ~_current_umask()
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise InputError(f"{path}: the folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        raise InputError(f"{given}: the folder {folder} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise InputError(f"{given}: cannot create a file in {folder} ({exc.strerror})") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual mode
+        os.chmod(tmp, mode)  # mkstemp creates 0600: the old file's mode, or the usual one
+        if st is not None and os.geteuid() == 0 and (st.st_uid, st.st_gid) != (0, 0):
+            try:
+                os.chown(tmp, st.st_uid, st.st_gid)
+            except OSError:
+                pass
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -38,6 +106,14 @@ def atomic_write_bytes(path, data: bytes) -> Path:
         except OSError:
             pass
         raise
+    try:  # make the rename itself durable
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
     return path
 
 
@@ -77,24 +153,38 @@ def jsonable(obj, *, nonfinite: str = "tag"):
 
 
 def load_npy(path, name: str) -> np.ndarray:
-    """The array in the ``.npy`` file ``path`` (no pickles); a missing or unreadable file is an
-    :class:`InputError` naming the argument ``name``."""
+    """The array in the ``.npy`` file ``path`` (no pickles; its integer or float dtype is kept).
+    A missing or unreadable file, an ``.npz`` archive, or an array that is not of integer or
+    floating dtype (strings, objects, complex, booleans, records) is an :class:`InputError` naming
+    the argument ``name``."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{name}: no such .npy file: {path}")
     try:
-        return np.load(p, allow_pickle=False)
-    except (ValueError, OSError) as exc:
+        arr = np.load(p, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
         raise InputError(f"{name}: cannot read {path} as a .npy array ({exc})") from exc
+    if not isinstance(arr, np.ndarray):
+        close = getattr(arr, "close", None)
+        if close is not None:
+            close()
+        raise InputError(f"{name}: {path} is not a single .npy array (an .npz archive?); expected a real numeric array")
+    if arr.dtype.kind not in "fiu":
+        raise InputError(f"{name}: {path} holds an array of dtype {arr.dtype}; expected a real numeric array (int or float)")
+    return arr
 
 
 def parse_array(text: str, name: str) -> np.ndarray:
-    """An array from a JSON literal (``'[0, 0.7071]'``, ``'[[1, 0], [0, 1]]'``) or a ``.npy`` file."""
+    """An array from a JSON literal (``'[0, 0.7071]'``, ``'[[1, 0], [0, 1]]'``) or a ``.npy`` file,
+    as float64.  Entries must be real numbers: JSON strings, booleans, nulls and objects, and
+    ``.npy`` arrays of strings, objects, complex numbers or booleans are refused (never cast)."""
+    from .linalg import as_real_array  # noqa: PLC0415 - linalg does not import io, but keep io light
+
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{name}: expected a JSON array such as '[0, 0.7071]' or a .npy file path")
     s = text.strip()
     if s.endswith(".npy"):
-        arr = load_npy(s, name)
+        arr = np.asarray(load_npy(s, name), dtype=float)
     else:
         try:
             obj = json.loads(s)
@@ -102,10 +192,9 @@ def parse_array(text: str, name: str) -> np.ndarray:
             raise InputError(
                 f"{name}: not a JSON array ({exc.msg}); give e.g. '[0, 0.7071]', '[[1, 0], [0, 1]]' or a .npy file"
             ) from exc
-        try:
-            arr = np.array(obj, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"{name}: expected a numeric (ragged-free) JSON array, got {s[:60]!r}") from exc
+        if not isinstance(obj, list):
+            raise InputError(f"{name}: expected a JSON array such as '[0, 0.7071]', got {s[:60]!r}")
+        arr = as_real_array(obj, name)
     if arr.ndim not in (1, 2) or arr.size == 0:
         raise InputError(f"{name}: expected a vector (n,) or a matrix (n, r), got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):

@@ -9,17 +9,20 @@ returned operator and ``delta_lower`` from the dual point, and returns a verifie
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 
 from ..errors import InputError, NoCounterexampleError, SolverError
-from ..linalg import as_pair, orth, sym
+from ..linalg import GLOBAL_MIN_RTOL, Pair, _ldexp, normalize_pair, orth, sym
+from ..options import describe, real
 from ..operators import CompactOperator, rip_from_bounds
 from ..solvers import solve_problem
+from .closed_form import closed_form_from_pair
 from .lmi import LMIData, dual_lower_bound, hessian_min_on_complement, lmi_data, project_first_order
 
-__all__ = ["counterexample", "solve_lmi", "check_instance", "DEFAULT_GAP_TOL"]
+__all__ = ["counterexample", "solve_lmi", "check_instance", "check_pair", "first_order_lower_bound", "DEFAULT_GAP_TOL"]
 
 #: largest accepted ``delta - delta_lower`` after repair
 DEFAULT_GAP_TOL = 1e-6
@@ -29,24 +32,51 @@ HESS_RTOL = 1e-7
 NO_CE_TOL = 1e-9
 #: largest n for the direct (unprojected) formulation
 DIRECT_LIMIT = 16
+#: the certificate keeps X, Z as given when their largest entry is within 2^±STORE_EXPONENT_LIMIT
+#: (f ~ entry^4 then stays far inside the double range); beyond, it stores the normalized instance
+STORE_EXPONENT_LIMIT = 200
+
+
+def check_pair(X, Z) -> Pair:
+    """Validate and normalize ``(X, Z)`` (:func:`certify.linalg.normalize_pair`), then refuse what
+    has no spurious point: ``||XX^T - ZZ^T|| <= GLOBAL_MIN_RTOL ||ZZ^T||`` (``X`` is a global
+    minimizer: :class:`InputError`) and rank-1 colinear ``x, z`` (``sin φ <= COLINEAR_TOL``, i.e.
+    colinear up to rounding: :class:`NoCounterexampleError`, ``δ(x, z) = 1``, JMLR19).  Both
+    figures are scale-invariant and computed on the normalized instance, so near-colinear pairs
+    (angles down to ~1e-13) and near-global-minimizers (relative distances down to ~1e-15) are
+    decided correctly at any scale."""
+    p = normalize_pair(X, Z)
+    if p.global_minimizer:
+        raise InputError(
+            f"X, Z: X X^T = Z Z^T (relative distance ||XX^T - ZZ^T|| / ||ZZ^T|| = {p.rel_distance:.2e} <= "
+            f"{GLOBAL_MIN_RTOL:g}), so X is a global minimizer, not a spurious point"
+        )
+    if p.colinear:
+        raise NoCounterexampleError(
+            f"x and z are colinear (sin of the angle = {p.sin_angle:.1e}): no RIP operator with delta < 1 makes x a "
+            "spurious critical point (delta(x, z) = 1)"
+        )
+    return p
 
 
 def check_instance(X, Z) -> tuple[np.ndarray, np.ndarray]:
-    """Validate ``(X, Z)``: finite, same ``n``, ``Z != 0``, ``X X^T != Z Z^T``; rank-1 colinear
-    pairs raise :class:`NoCounterexampleError` (``δ(x, z) = 1``, JMLR19 §1.1)."""
-    X, Z, zz = as_pair(X, Z)
-    XtX, XtZ, ZtZ = X.T @ X, X.T @ Z, Z.T @ Z
-    normE2 = np.sum(XtX * XtX) - 2 * np.sum(XtZ * XtZ) + np.sum(ZtZ * ZtZ)
-    if normE2 <= (1e-9 * zz) ** 2:
-        raise InputError("X, Z: X X^T = Z Z^T, so X is a global minimizer, not a spurious point")
-    if X.shape[1] == 1 and Z.shape[1] == 1:
-        x, z = X[:, 0], Z[:, 0]
-        nx = np.linalg.norm(x)
-        if nx > 0 and abs(abs(x @ z) - nx * np.linalg.norm(z)) <= 1e-12 * nx * np.linalg.norm(z):
-            raise NoCounterexampleError(
-                "x and z are colinear: no RIP operator with delta < 1 makes x a spurious critical point (delta(x, z) = 1)"
-            )
-    return X, Z
+    """Validate ``(X, Z)`` as :func:`check_pair` does; returns ``(X, Z)`` as given (float arrays)."""
+    p = check_pair(X, Z)
+    return p.X, p.Z
+
+
+def first_order_lower_bound(pair: Pair) -> float:
+    """A solver-free lower bound on ``δ(X, Z)``: ``(1 - q) / (1 + q)``, ``q = ||ZZ^T|| / ||XX^T - ZZ^T||``.
+
+    Proof: with ``e = vec(XX^T - ZZ^T)`` and ``𝐗 vec(X) = 2 vec(XX^T)``, the first-order condition
+    gives ``0 = <∇f(X), X> = 4 vec(XX^T)^T H e = 4 (e^T H e + vec(ZZ^T)^T H e)``; with
+    ``(1 - δ) I ⪯ H ⪯ (1 + δ) I`` this forces ``(1 - δ) ||e||^2 <= (1 + δ) ||ZZ^T|| ||e||``.
+    It decides the instances where ``X X^T`` dwarfs ``Z Z^T`` (``q`` tiny), which double precision
+    cannot pose to an SDP."""
+    if not pair.rel_distance > 0.0:
+        return -math.inf
+    q = 1.0 / pair.rel_distance  # 0.0 when rel_distance = inf (beyond the float range)
+    return (1.0 - q) / (1.0 + q)
 
 
 def solve_lmi(data: LMIData, solver: str | None = None, settings: dict | None = None):
@@ -95,8 +125,28 @@ def counterexample(
         of n).  ``False`` solves the direct ``n``-dimensional problem (reference; ``n <= 16``).
     basis : ``"svec"`` (symmetric matrices, default) or ``"vec"`` (all matrices, literal eq. 23).
     settings : solver options overriding the tight defaults of :mod:`certify.solvers`.
-    gap_tol : largest accepted ``delta - delta_lower``; a larger gap raises :class:`SolverError`.
+    gap_tol : largest accepted ``delta - delta_lower`` (a finite real number > 0: ``int``, ``float``
+        or a NumPy real scalar; strings and bools are refused); a larger gap raises :class:`SolverError`.
     verify : run :func:`certify.certificates.verify` and refuse a certificate that fails it.
+
+    Scale. ``δ(X, Z)`` does not depend on the scale of ``(X, Z)``: everything is computed on the
+    instance multiplied by one power of two ``2**k`` (exact in binary) that brings its largest entry
+    into ``[1/2, 1)`` (:func:`certify.linalg.normalize_pair`), so 1e-150 and 1e150 instances give
+    the same answer.  The certificate stores ``X``, ``Z`` *as given* when ``|k| <=
+    STORE_EXPONENT_LIMIT`` (largest entry between about ``1e-60`` and ``1e60``), so that it speaks
+    about the user's instance and its verification (``f ~ entry^4``) stays inside the double range.
+    Beyond that, the instance as given cannot be verified in double precision (``f`` would
+    overflow or underflow, e.g. ``1e800`` for entries ``1e200``), and the certificate stores the
+    normalized instance ``2**k (X, Z)`` instead, with the flag ``"instance_normalized"`` and
+    ``formulation["instance_scale_exponent"] = k``: it is a certificate for the same δ (the operator
+    does not depend on the scale), and the given instance is ``2**-k`` times the stored one.
+
+    Raises
+    ------
+    InputError : malformed arguments, ``X X^T = Z Z^T`` (relative distance ``<= 1e-9``).
+    NoCounterexampleError : colinear rank-1 ``x, z``; ``||ZZ^T|| / ||XX^T - ZZ^T||`` so small that
+        the first-order condition alone forces ``δ >= 1 - NO_CE_TOL`` (:func:`first_order_lower_bound`);
+        a dual bound ``>= 1 - NO_CE_TOL``.
 
     Returns
     -------
@@ -106,15 +156,40 @@ def counterexample(
     """
     from ..certificates import Certificate, DualCertificate  # noqa: PLC0415 - avoid import cycle
 
-    X, Z = check_instance(X, Z)
-    n = X.shape[0]
+    gap_tol = real(gap_tol, "gap_tol", lo=0.0, lo_open=True)
+    for opt, val in (("project", project), ("verify", verify)):
+        if not isinstance(val, (bool, np.bool_)):
+            raise InputError(f"{opt}: expected True or False, got {describe(val)}")
+    if settings is not None and not isinstance(settings, dict):
+        raise InputError(f"settings: expected a dict of solver options or None, got {describe(settings)}")
+    if not isinstance(basis, str) or basis not in ("svec", "vec"):
+        raise InputError(f"basis: expected 'svec' or 'vec', got {basis!r}")
+    pair = check_pair(X, Z)
+    n = pair.X.shape[0]
     if not project and n > DIRECT_LIMIT:
         raise InputError(f"project=False: the direct formulation is limited to n <= {DIRECT_LIMIT} (got n = {n})")
-    if basis not in ("svec", "vec"):
-        raise InputError(f"basis: expected 'svec' or 'vec', got {basis!r}")
-    P = orth(np.column_stack([X, Z])) if project else np.eye(n)
-    scale = 1.0 / np.sqrt(np.linalg.norm(Z.T @ Z))  # normalize ||Z Z^T|| = 1 (δ is scale-invariant)
-    data = lmi_data(scale * (P.T @ X), scale * (P.T @ Z), basis)
+    # instances whose δ is within NO_CE_TOL of 1 by a solver-free bound: no SDP (double precision
+    # could not resolve it, and X X^T may dwarf Z Z^T beyond what the SDP data can represent)
+    lb0 = first_order_lower_bound(pair)
+    if lb0 >= 1.0 - NO_CE_TOL / 2:
+        q = 1.0 / pair.rel_distance
+        q_text = f"{q:.3e}" if q > 0.0 else "below the double range"
+        raise NoCounterexampleError(
+            f"no counterexample with delta < 1 - {NO_CE_TOL:g}: q = ||ZZ^T|| / ||XX^T - ZZ^T|| is {q_text}, and the "
+            f"first-order condition <grad f(X), X> = 0 forces delta >= (1 - q) / (1 + q) = {lb0:.12f}"
+        )
+    if pair.rank_one:
+        lb1 = closed_form_from_pair(pair)
+        if lb1 >= 1.0 - NO_CE_TOL / 2:
+            raise NoCounterexampleError(
+                f"no counterexample with delta < 1 - {NO_CE_TOL:g}: the closed-form bound of JMLR19 Theorem 12 gives "
+                f"delta(x, z) >= {lb1:.15f} ("
+                + ("x = 0)" if pair.angle is None else f"rho = {pair.rho:.6g}, angle = {pair.angle:.3e} rad)")
+            )
+    Xn, Zn = pair.Xn, pair.Zn  # 2**k (X, Z): exact, largest entry in [1/2, 1)
+    P = orth(np.column_stack([Xn, Zn])) if project else np.eye(n)
+    scale = 1.0 / math.sqrt(pair.zz)  # ||Z Z^T|| = 1 in the SDP (δ is scale-invariant)
+    data = lmi_data(scale * (P.T @ Xn), scale * (P.T @ Zn), basis)
 
     Hs, y, V, info = solve_lmi(data, solver, settings)
 
@@ -123,8 +198,16 @@ def counterexample(
     lam = np.linalg.eigvalsh(Hs)
     rip = rip_from_bounds(lam.min(), lam.max())
     if not rip.delta < 1.0:
-        raise NoCounterexampleError(
-            f"no counterexample with delta < 1 (the repaired operator is singular; solver status {info.status})"
+        # the solver's operator says δ = 1; claim it only when the checked dual bound says so too
+        dl = dual_lower_bound(data, y, V)
+        if dl >= 1.0 - NO_CE_TOL:
+            raise NoCounterexampleError(
+                f"no counterexample with delta < 1 - {NO_CE_TOL:g}: the dual certifies delta(X, Z) >= {dl:.12f} "
+                f"(the repaired operator is singular; solver status {info.status})"
+            )
+        raise SolverError(
+            f"{info.name}: the repaired operator is singular (delta = 1) but the checked dual bound is only "
+            f"delta(X, Z) >= {dl:.9f}: no certificate either way (solver status {info.status!r}); try another solver"
         )
     Hs = rip.scale * Hs
     hmin, hmax = hessian_min_on_complement(data, Hs)
@@ -164,16 +247,25 @@ def counterexample(
             f"to {delta - delta_lower:.2e}",
             stacklevel=2,
         )
-    dual = DualCertificate(P=P, scale=float(scale), basis=basis, y=y, V=V, delta_lower=float(delta_lower))
+    # the stored instance: as given when its verification stays inside the double range
+    k = pair.exponent
+    formulation = {"project": bool(project), "basis": basis, "d": int(d), "gap_tol": float(gap_tol)}
+    if abs(k) <= STORE_EXPONENT_LIMIT:
+        X_store, Z_store, dual_scale = pair.X, pair.Z, _ldexp(scale, k)  # s (2^k X) = (s 2^k) X, exactly
+    else:
+        X_store, Z_store, dual_scale = Xn, Zn, scale
+        flags.append("instance_normalized")
+        formulation["instance_scale_exponent"] = int(k)
+    dual = DualCertificate(P=P, scale=float(dual_scale), basis=basis, y=y, V=V, delta_lower=float(delta_lower))
     cert = Certificate(
-        X=X,
-        Z=Z,
+        X=X_store,
+        Z=Z_store,
         operator=operator,
         delta=float(delta),
         delta_lower=float(delta_lower),
         dual=dual,
         solver=info.to_dict(),
-        formulation={"project": bool(project), "basis": basis, "d": int(d), "gap_tol": float(gap_tol)},
+        formulation=formulation,
         source="sdp",
         flags=flags,
     )
