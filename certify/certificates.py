@@ -439,6 +439,9 @@ class Certificate:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Certificate":
+        from .schema import validate_certificate  # noqa: PLC0415 - schema, shapes and size bounds first
+
+        validate_certificate(d)
         if not isinstance(d, dict):
             raise CertificateFormatError("certificate: expected a JSON object")
         if d.get("format") != FORMAT:
@@ -475,13 +478,9 @@ class Certificate:
 
 def load(path) -> Certificate:
     """Read a certificate file written by :meth:`Certificate.save`."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{path}: no such file")
-    try:
-        d = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CertificateFormatError(f"{path}: not a JSON file ({exc})") from exc
+    from .schema import read_json_file  # noqa: PLC0415 - size, depth, NaN/Infinity, UTF-8 checks
+
+    d = read_json_file(path)
     return Certificate.from_dict(d)
 
 

@@ -1,10 +1,22 @@
 """The ``certify`` command.
 
-Exit codes: 0 success (``verify``: the certificate is valid); 1 a negative result (``verify``: the
-certificate is invalid; ``counterexample``: no counterexample with delta < 1 exists); 2 bad input
-(arguments, unreadable or malformed files); 3 a solver failure.  Errors are one line on stderr.
-``verify --exact`` (exact rational proof, :mod:`certify.exact`): 0 proved, 1 disproved, 4 undecided,
-2 bad input (or python-flint missing).
+Exit codes, one table for every command (:data:`EXIT_CODES`; also in ``docs/certificate-format.md``,
+"Exit codes"):
+
+* 0 ``EXIT_OK``: success (``verify``: valid; ``verify --exact``: proved; a run finished);
+* 1 ``EXIT_NEGATIVE``: a negative result (``verify``: invalid; ``verify --exact``: disproved;
+  ``counterexample``: no counterexample with delta < 1 exists; ``catalog --check``: a file fails);
+* 2 ``EXIT_INPUT``: bad input (arguments; missing, unreadable or malformed files: schema, shapes,
+  NaN/Infinity, size limits; a missing optional dependency such as python-flint);
+* 3 ``EXIT_SOLVER``: a solver failure (``sweep``: some points failed or the worker pool broke);
+* 4 ``EXIT_UNDECIDED``: ``verify --exact`` neither proved nor disproved the certificate;
+* 5 ``EXIT_INTERNAL``: an internal error, i.e. a bug (please report it with the command line), or
+  out of memory;
+* 130 ``EXIT_INTERRUPTED``: interrupted (Ctrl-C).
+
+Every error is one line on stderr (``certify: error: ...``, ``certify: internal error: ...``); no
+traceback is ever printed, and numerical warnings (NumPy's RuntimeWarning) are not shown: every verdict
+is recomputed and checked, a non-finite figure fails its check.
 """
 
 from __future__ import annotations
@@ -15,10 +27,28 @@ import sys
 import warnings
 from pathlib import Path
 
-from . import __version__, cli_constants, cli_nmf, cli_sweep
 from .errors import CertifyError, InputError, NoCounterexampleError, SolverError, SolverUnavailableError
 
-EXIT_OK, EXIT_NEGATIVE, EXIT_INPUT, EXIT_SOLVER = 0, 1, 2, 3
+#: exit codes of every ``certify`` command (also used by :mod:`certify.cli_sweep`)
+EXIT_OK = 0
+EXIT_NEGATIVE = 1
+EXIT_INPUT = 2
+EXIT_SOLVER = 3
+EXIT_UNDECIDED = 4
+EXIT_INTERNAL = 5
+EXIT_INTERRUPTED = 130
+EXIT_CODES = {
+    EXIT_OK: "ok: valid, proved, finished",
+    EXIT_NEGATIVE: "negative: invalid, disproved, no counterexample",
+    EXIT_INPUT: "bad input: arguments, unreadable or malformed files",
+    EXIT_SOLVER: "solver failure",
+    EXIT_UNDECIDED: "undecided (verify --exact)",
+    EXIT_INTERNAL: "internal error (a bug) or out of memory",
+    EXIT_INTERRUPTED: "interrupted",
+}
+
+# after the exit codes: cli_sweep imports them from here
+from . import __version__, cli_constants, cli_nmf, cli_sweep  # noqa: E402
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,7 +60,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _print_json(obj) -> None:
-    print(json.dumps(obj, indent=1, allow_nan=False, default=float))
+    from .io import jsonable  # noqa: PLC0415
+
+    # non-finite figures (e.g. mu* = -inf) as "inf"/"-inf"/null, never a ValueError from json
+    print(json.dumps(jsonable(obj), indent=1, allow_nan=False, default=float))
 
 
 def _cert_summary(cert, path) -> dict:
@@ -79,10 +112,6 @@ def cmd_counterexample(args) -> int:
     else:
         print(_human(cert, path, report))
     return EXIT_OK if report.ok else EXIT_NEGATIVE
-
-
-#: ``verify --exact``: the exact check neither proved nor disproved the certificate
-EXIT_UNDECIDED = 4
 
 
 def cmd_verify(args) -> int:
@@ -424,37 +453,63 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _one_line(text) -> str:
+    """``text`` on one line (newlines and runs of spaces collapsed)."""
+    return " ".join(str(text).split())
+
+
+def _fail(kind: str, message, code: int) -> int:
+    try:
+        print(f"certify: {kind}: {_one_line(message)}", file=sys.stderr)
+    except (OSError, ValueError):  # stderr closed: the exit code still tells
+        pass
+    return code
+
+
 def main(argv=None) -> int:
-    parser = build_parser()
+    """Run one ``certify`` command and return its exit code (see the module docstring).  Never raises:
+    ``--help``, ``--version`` and usage errors come back as their code, every error as one line on
+    stderr, an unexpected exception as ``certify: internal error: ...`` and code 5."""
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, --version, or a one-line usage error
-        return int(exc.code or 0)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return EXIT_INPUT
-    try:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version, or a one-line usage error
+            return exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_INPUT)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return EXIT_INPUT
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # flags are printed with the result
+            warnings.simplefilter("ignore", RuntimeWarning)  # overflow/invalid: the checks fail on their own
             return args.func(args)
     except NoCounterexampleError as exc:
-        print(f"certify: no counterexample: {exc}", file=sys.stderr)
-        return EXIT_NEGATIVE
+        return _fail("no counterexample", exc, EXIT_NEGATIVE)
     except SolverUnavailableError as exc:
-        print(f"certify: error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return _fail("error", exc, EXIT_INPUT)
     except SolverError as exc:
-        print(f"certify: solver error: {exc}", file=sys.stderr)
-        return EXIT_SOLVER
+        return _fail("solver error", exc, EXIT_SOLVER)
     except CertifyError as exc:
-        print(f"certify: error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return _fail("error", exc, EXIT_INPUT)
     except OSError as exc:
-        print(f"certify: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
-        return EXIT_INPUT
+        where = getattr(exc, "filename", None)
+        msg = f"{exc.strerror or exc}" + (f": {where}" if where else "")
+        return _fail("error", msg, EXIT_INPUT)
     except KeyboardInterrupt:
-        print("certify: interrupted", file=sys.stderr)
-        return 130
+        try:
+            print("certify: interrupted", file=sys.stderr)
+        except (OSError, ValueError):
+            pass
+        return EXIT_INTERRUPTED
+    except MemoryError as exc:
+        return _fail("error", f"out of memory{': ' + str(exc) if str(exc) else ''} (the problem is too large for this "
+                              "machine's memory)", EXIT_INTERNAL)
+    except RecursionError:
+        return _fail("internal error", "RecursionError: maximum recursion depth exceeded (this is a bug; please report it "
+                                       "with the command line)", EXIT_INTERNAL)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback, exit 5
+        return _fail("internal error", f"{type(exc).__name__}: {exc} (this is a bug; please report it with the command "
+                                       "line)", EXIT_INTERNAL)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,7 +16,8 @@ import sys
 
 __all__ = ["add_parser", "run"]
 
-EXIT_OK, EXIT_INPUT, EXIT_FAILED = 0, 2, 3
+from .cli import EXIT_INPUT, EXIT_OK  # the exit-code table is defined once, in certify.cli
+from .cli import EXIT_SOLVER as EXIT_FAILED  # some points failed, or the pool broke
 
 _GRID_HELP = ("GRID is start:stop:num (num values from start to stop inclusive, like numpy.linspace), a comma "
               "list, or one number")
