@@ -204,9 +204,12 @@ def parse_array(text: str, name: str) -> np.ndarray:
 
 def parse_grid(text, name: str) -> list[float]:
     """``"a:b:k"`` (k values from a to b inclusive, like ``numpy.linspace``), ``"v1,v2,..."``, or
-    one number; a list of numbers is passed through."""
+    one number; a list of numbers is passed through (its entries must be real numbers: strings,
+    booleans and complex numbers in a list are refused, see :func:`certify.linalg.as_real_array`)."""
     if isinstance(text, (list, tuple, np.ndarray)):
-        vals = [float(v) for v in np.asarray(text, dtype=float).reshape(-1)]
+        from .linalg import as_real_array  # noqa: PLC0415
+
+        vals = [float(v) for v in as_real_array(text, name).reshape(-1)]
     else:
         s = str(text).strip()
         try:

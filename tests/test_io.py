@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from certify import InputError, rip
-from certify.io import atomic_write_bytes, atomic_write_text, load_npy, parse_array
+from certify.io import atomic_write_bytes, atomic_write_text, load_npy, parse_array, parse_grid
 
 
 def _leftovers(folder):
@@ -214,3 +214,12 @@ def test_json_arrays_of_numbers_are_read():
     assert parse_array("[0, 0.5]", "--x").tolist() == [0.0, 0.5]
     out = parse_array("[[1, 0], [0, 2]]", "--z")
     assert out.dtype == np.float64 and out.shape == (2, 2)
+
+
+def test_grid_lists_must_be_real_numbers():
+    assert parse_grid([0.1, 1, np.float32(0.5)], "--delta") == [0.1, 1.0, 0.5]
+    assert parse_grid("0:1:3", "--delta") == [0.0, 0.5, 1.0]
+    for bad, match in ((["0.5"], "string"), ([True, 0.5], "boolean"), ([0.5, 1j], "complex"), ([[0.1], [0.2, 0.3]], "ragged"),
+                       (np.array([0.5 + 0j]), "complex"), ([float("nan")], "NaN"), ([], "no value")):
+        with pytest.raises(InputError, match="^--delta: .*" + match):
+            parse_grid(bad, "--delta")
