@@ -22,7 +22,7 @@ from . import __version__
 from .errors import CertificateFormatError, InputError
 from .io import atomic_write_text
 from .io import jsonable as _jsonable
-from .linalg import as_factor, jacobian, mat, rotation_complement, sym, vec
+from .linalg import as_factor, jacobian, mat, normalize_pair, rotation_complement, sym, vec
 from .operators import DENSE_LIMIT, CompactOperator, MeasurementOperator
 
 __all__ = [
@@ -102,25 +102,30 @@ class DualCertificate:
         except (TypeError, ValueError) as exc:
             raise CertificateFormatError(f"dual: malformed field ({exc})") from exc
 
-    def lower_bound(self, X, Z) -> float:
-        """Recompute the certified lower bound for the instance ``(X, Z)``.
+    def lower_bound(self, X, Z, scale: float | None = None) -> float:
+        """Recompute the certified lower bound for the instance ``(X, Z)`` (``scale``: overrides
+        ``self.scale``, for an instance given in another normalization).
 
         Raises :class:`InputError` when ``P`` does not fit the instance (not orthonormal, or
-        ``X``, ``Z`` outside its range), since the bound then says nothing about ``(X, Z)``.
+        ``X``, ``Z`` outside its range), or when the scaled instance overflows, since the bound then
+        says nothing about ``(X, Z)``.
         """
         from .rip.lmi import dual_lower_bound, lmi_data  # noqa: PLC0415 - pure NumPy
 
         P = np.asarray(self.P, dtype=float)
         if P.ndim != 2 or P.shape[0] != np.shape(X)[0]:
             raise InputError(f"dual: P has shape {P.shape}, which does not fit n = {np.shape(X)[0]}")
-        if CompactOperator.orthonormality_error(P) > 1e-8:
-            raise InputError("dual: P is not orthonormal")
-        for name, M in (("X", X), ("Z", Z)):
-            resid = np.linalg.norm(M - P @ (P.T @ M))
-            if resid > 1e-9 * max(1.0, np.linalg.norm(M)):
-                raise InputError(f"dual: {name} is not in the range of P (residual {resid:.2e})")
-        data = lmi_data(self.scale * (P.T @ X), self.scale * (P.T @ Z), self.basis)
-        return dual_lower_bound(data, self.y, self.V)
+        _check_basis(P, X, Z, "dual")
+        s = self.scale if scale is None else scale
+        with np.errstate(all="ignore"):
+            data = lmi_data(s * (P.T @ X), s * (P.T @ Z), self.basis)
+            if not (math.isfinite(s) and np.all(np.isfinite(data.e)) and np.all(np.isfinite(data.J))
+                    and np.any(data.e != 0.0)):
+                raise InputError(f"dual: the scale {self.scale!r} overflows or underflows the instance")
+            lb = dual_lower_bound(data, self.y, self.V)
+        if not math.isfinite(lb):
+            raise InputError("dual: the recomputed bound is not a finite number")
+        return lb
 
 
 @dataclass
@@ -209,6 +214,7 @@ def verify(
     tolerances: Tolerances | None = None,
     domain: str = "all",
     claimed_hess_min: float | None = None,
+    curvature: dict | None = None,
 ) -> VerificationReport:
     """Check, without any solver, that ``X`` is a spurious second-order critical point of
     ``f(X) = ||A(XX^T - ZZ^T)||^2`` for the (optimally rescaled) ``operator``.
@@ -218,60 +224,83 @@ def verify(
     and ``f(Z) = 0``; compares ``delta`` (if given) with the recomputed RIP constant; recomputes
     the lower bound of ``dual`` (if given) and compares it with ``delta_lower`` (if given);
     ``claimed_hess_min`` (a claimed curvature, e.g. of a strict counterexample) must not exceed the
-    recomputed smallest Hessian eigenvalue.
+    recomputed smallest Hessian eigenvalue; ``curvature`` (the ``formulation`` of a curvature-SDP
+    certificate) has its claims ``mu`` and ``mu_upper`` recomputed (:func:`_check_curvature_claims`).
+
+    Scale: δ, criticality and every relative figure are invariant under ``(X, Z) -> (cX, cZ)``; the
+    figures are computed on the instance normalized by a power of two
+    (:func:`certify.linalg.normalize_pair`), so ``1e±300`` instances neither overflow nor underflow;
+    absolute figures (``f``, ``||∇f||``, Hessian eigenvalues) are reported in the given scale.
     Malformed arguments raise :class:`InputError`; a wrong certificate gives ``ok = False``.
     """
     tol = tolerances or Tolerances()
     if not isinstance(operator, MeasurementOperator):
         raise InputError(f"operator: expected a MeasurementOperator, got {type(operator).__name__}")
-    X = as_factor(X, "X")
-    Z = as_factor(Z, "Z")
+    pair = normalize_pair(X, Z)
     n = operator.n
-    if X.shape[0] != n or Z.shape[0] != n:
-        raise InputError(f"X, Z: expected {n} rows to match the operator, got {X.shape[0]} and {Z.shape[0]}")
+    if pair.X.shape[0] != n:
+        raise InputError(f"X, Z: expected {n} rows to match the operator, got {pair.X.shape[0]}")
     if domain not in ("all", "symmetric"):
         raise InputError(f"domain: expected 'all' or 'symmetric', got {domain!r}")
     checks: dict = {}
     rep = VerificationReport(ok=False, checks=checks, failures=[], tolerances=asdict(tol), delta_claimed=delta)
+    if _check_structure(operator, tol, checks) and _check_rip(operator, domain, delta, tol, checks, rep):
+        normalized = _check_point(operator, pair, tol, checks, rep, claimed_hess_min)
+        _check_dual(dual, delta_lower, pair, tol, checks, rep)
+        if curvature is not None:
+            _check_curvature_claims(curvature, pair, normalized, tol, checks, rep)
+    rep.failures = [f"{k}: {c['detail']} (value {c['value']}, tolerance {c['tolerance']})" for k, c in checks.items() if not c["passed"]]
+    rep.ok = not rep.failures
+    return rep
 
-    # -- structure of the operator --------------------------------------------------------------
+
+def _check_structure(operator, tol, checks) -> bool:
+    """The operator is well formed: ``P^T P = I`` and ``Ĥ`` symmetric (compact), size (explicit)."""
     if isinstance(operator, CompactOperator):
         err = operator.orthonormality_error(operator.P)
         asym = float(np.max(np.abs(operator.H_hat - operator.H_hat.T)))
         good = err <= tol.structure and asym <= tol.structure * max(1.0, float(np.max(np.abs(operator.H_hat))))
         _check(checks, "operator_well_formed", good, max(err, asym), tol.structure, "P^T P = I and H_hat symmetric")
     else:
-        if n > DENSE_LIMIT:
-            raise InputError(f"operator: an explicit operator with n = {n} > {DENSE_LIMIT} is too large to verify densely")
+        if operator.n > DENSE_LIMIT:
+            raise InputError(f"operator: an explicit operator with n = {operator.n} > {DENSE_LIMIT} is too large to verify densely")
         _check(checks, "operator_well_formed", True, 0.0, tol.structure, "explicit measurement matrices")
-    if not checks["operator_well_formed"]["passed"]:
-        rep.failures = ["operator_well_formed: P is not orthonormal or H_hat is not symmetric"]
-        return rep
+    return checks["operator_well_formed"]["passed"]
 
-    # -- RIP constant ---------------------------------------------------------------------------
-    rip = operator.rip_constant(domain)
+
+def _check_rip(operator, domain, delta, tol, checks, rep) -> bool:
+    """The RIP constant with the optimal scaling, from the operator's eigenvalues; ``< 1``."""
+    with np.errstate(all="ignore"):
+        try:
+            rip = operator.rip_constant(domain)
+            sym_delta = operator.rip_constant("symmetric").delta
+        except np.linalg.LinAlgError as exc:
+            raise InputError(f"operator: its eigenvalues cannot be computed in double precision ({exc}); "
+                             "are its entries within about 1e±150?") from exc
+    if not all(math.isfinite(v) for v in (rip.lam_min, rip.lam_max)):
+        raise InputError("operator: its Gram matrix overflows double precision (entries beyond about 1e±150)")
     rep.rip_delta, rep.rip_scale, rep.eig_min, rep.eig_max = rip.delta, rip.scale, rip.lam_min, rip.lam_max
-    rep.rip_delta_symmetric = operator.rip_constant("symmetric").delta
+    rep.rip_delta_symmetric = sym_delta
     _check(checks, "rip_below_one", rip.delta < 1.0, rip.delta, 1.0, f"recomputed RIP constant ({domain} matrices) < 1")
     if delta is not None:
-        _check(
-            checks, "delta_matches", abs(float(delta) - rip.delta) <= tol.delta, abs(float(delta) - rip.delta), tol.delta,
-            "claimed delta equals the recomputed RIP constant",
-        )
-    if not rip.delta < 1.0:
-        rep.failures = [k for k, c in checks.items() if not c["passed"]]
-        return rep
-    t = rip.scale
+        _check(checks, "delta_matches", abs(float(delta) - rip.delta) <= tol.delta, abs(float(delta) - rip.delta), tol.delta,
+               "claimed delta equals the recomputed RIP constant")
+    return rip.delta < 1.0
 
-    # -- derivatives (dense, in a reduced basis for compact operators) ---------------------------
+
+def _check_point(operator, pair, tol, checks, rep, claimed_hess_min) -> tuple[float, float]:
+    """First order, second order (rotation complement), spurious, ``f`` above the RIP floor,
+    ``f(Z) = 0`` — on the normalized instance ``(Xn, Zn) = 2^k (X, Z)``.  Returns the smallest and
+    the largest absolute Hessian eigenvalue there, divided by ``||Zn Zn^T||`` (scale-free)."""
+    t, Xn, Zn, k = rep.rip_scale, pair.Xn, pair.Zn, pair.exponent
     extra_hess = np.zeros(0)
     if isinstance(operator, CompactOperator):
-        Hr, Xr, Zr, P2 = operator.reduce(X, Z)
-        if n > P2.shape[1]:  # identity on the complement: Hessian block 4 t (X^T X ⊗ I)
-            extra_hess = 4.0 * t * np.linalg.eigvalsh(X.T @ X)
+        Hr, Xr, Zr, P2 = operator.reduce(Xn, Zn)
+        if operator.n > P2.shape[1]:  # identity on the complement: Hessian block 4 t (X^T X ⊗ I)
+            extra_hess = 4.0 * t * np.linalg.eigvalsh(Xn.T @ Xn)
         H = t * Hr
     else:
-        Xr, Zr = X, Z
+        Xr, Zr = Xn, Zn
         H = t * operator.gram()
     f, grad, hess = _dense_derivatives(H, Xr, Zr)
     C = rotation_complement(Xr)
@@ -279,61 +308,137 @@ def verify(
     lam_all = np.concatenate([lam, extra_hess])
     hess_min = float(lam_all.min())
     hess_scale = max(float(np.abs(lam_all).max()), 1e-300)
-    zz = float(np.linalg.norm(Z.T @ Z))
-    if zz == 0.0:
-        raise InputError("Z: the ground truth is zero")
-    normE = float(np.linalg.norm(Xr @ Xr.T - Zr @ Zr.T))
-    lam_max_scaled = t * rip.lam_max
-    denom = 4.0 * lam_max_scaled * normE * max(float(np.linalg.norm(X, 2)), 1e-300)
-    rep.grad_norm_abs = float(np.linalg.norm(grad))
-    rep.grad_norm = rep.grad_norm_abs / denom if normE > 0 else math.inf
-    rep.hess_min, rep.hess_max_abs, rep.hess_min_rel = hess_min, hess_scale, hess_min / hess_scale
-    rep.f_value = f
+    zz = float(np.linalg.norm(Zn.T @ Zn))
+    if zz == 0.0 or not np.isfinite(hess_min):
+        _check(checks, "instance_in_range", False, zz, None,
+               "Z Z^T underflows next to X (|Z| below about 1e-154 |X|): no relative figure is representable")
+        return math.nan, math.nan
+    normE = pair.distance  # ||Xn Xn^T - Zn Zn^T||, without cancellation
+    lam_max_scaled = t * rep.eig_max
+    denom = 4.0 * lam_max_scaled * normE * max(float(np.linalg.norm(Xn, 2)), 1e-300)
+    s2, s3, s4 = (math.ldexp(1.0, -j * k) if -j * k < 1024 else math.inf for j in (2, 3, 4))
+    rep.grad_norm_abs = float(np.linalg.norm(grad)) * s3
+    rep.grad_norm = float(np.linalg.norm(grad)) / denom if normE > 0 else math.inf
+    rep.hess_min, rep.hess_max_abs, rep.hess_min_rel = hess_min * s2, hess_scale * s2, hess_min / hess_scale
+    rep.f_value = f * s4
     rep.f_value_rel = f / zz**2
-    rep.f_ground_truth = t * operator.objective(Z, Z)
-    rep.distance_rel = normE / zz
+    f_gt = t * operator.objective(Zn, Zn)
+    rep.f_ground_truth = f_gt * s4
+    rep.distance_rel = pair.rel_distance
     rep.strict = rep.hess_min_rel > tol.hess
 
     _check(checks, "first_order", rep.grad_norm <= tol.grad, rep.grad_norm, tol.grad, "relative gradient norm at X")
-    _check(
-        checks, "second_order", rep.hess_min_rel >= -tol.hess, rep.hess_min_rel, tol.hess,
-        "relative smallest Hessian eigenvalue on the rotation complement >= -tol",
-    )
-    _check(
-        checks, "spurious", rep.distance_rel > tol.spurious and rep.f_value > 0.0,
-        rep.distance_rel, tol.spurious, "||X X^T - Z Z^T|| / ||Z Z^T|| > tol and f(X) > 0",
-    )
+    _check(checks, "second_order", rep.hess_min_rel >= -tol.hess, rep.hess_min_rel, tol.hess,
+           "relative smallest Hessian eigenvalue on the rotation complement >= -tol")
+    _check(checks, "spurious", rep.distance_rel > tol.spurious and f > 0.0, rep.distance_rel, tol.spurious,
+           "||X X^T - Z Z^T|| / ||Z Z^T|| > tol and f(X) > 0")
     # RIP consistency: f(X) = e^T (tH) e >= (1 - delta) ||e||^2 (up to rounding)
-    f_floor = (1.0 - rip.delta) * normE**2
-    _check(
-        checks, "f_above_rip_floor", f >= f_floor - 1e-12 * lam_max_scaled * normE**2, f - f_floor, 1e-12,
-        "f(X) >= (1 - delta) ||X X^T - Z Z^T||^2",
-    )
+    f_floor = (1.0 - rep.rip_delta) * normE**2
+    _check(checks, "f_above_rip_floor", f >= f_floor - 1e-12 * lam_max_scaled * normE**2, (f - f_floor) / max(zz**2, 1e-300),
+           1e-12, "f(X) >= (1 - delta) ||X X^T - Z Z^T||^2 (relative to ||ZZ^T||^2)")
     if claimed_hess_min is not None:
-        claim = float(claimed_hess_min)
-        _check(checks, "curvature_claim", rep.hess_min >= claim - tol.hess * hess_scale, rep.hess_min - claim, tol.hess,
-               "recomputed smallest Hessian eigenvalue >= the claimed curvature")
-    _check(checks, "ground_truth_zero", abs(rep.f_ground_truth) <= tol.spurious * zz**2, rep.f_ground_truth, tol.spurious, "f(Z) = 0")
+        claim = float(claimed_hess_min) / s2 if s2 > 0 else math.inf  # in the normalized scale
+        _check(checks, "curvature_claim", hess_min >= claim - tol.hess * hess_scale, (hess_min - claim) / hess_scale, tol.hess,
+               "recomputed smallest Hessian eigenvalue >= the claimed curvature (relative)")
+    _check(checks, "ground_truth_zero", abs(f_gt) <= tol.spurious * zz**2, f_gt / zz**2, tol.spurious, "f(Z) = 0")
+    return hess_min / zz, hess_scale / zz
 
-    # -- dual lower bound -----------------------------------------------------------------------
-    if dual is not None:
-        try:
-            lb = dual.lower_bound(X, Z)
-        except InputError as exc:
-            _check(checks, "dual_valid", False, None, tol.delta, str(exc))
-        else:
-            rep.delta_lower = lb
-            _check(checks, "dual_below_delta", lb <= rip.delta + tol.delta, lb - rip.delta, tol.delta,
-                   "certified lower bound <= recomputed RIP constant")
-            if delta_lower is not None:
-                _check(checks, "delta_lower_matches", abs(lb - float(delta_lower)) <= tol.delta, abs(lb - float(delta_lower)),
-                       tol.delta, "claimed delta_lower equals the recomputed dual bound")
-    elif delta_lower is not None:
-        _check(checks, "dual_present", False, None, None, "a delta_lower is claimed but no dual point backs it")
 
-    rep.failures = [f"{k}: {c['detail']} (value {c['value']}, tolerance {c['tolerance']})" for k, c in checks.items() if not c["passed"]]
-    rep.ok = not rep.failures
-    return rep
+def _check_dual(dual, delta_lower, pair, tol, checks, rep) -> None:
+    """The dual point's lower bound, recomputed, below δ and equal to the claimed ``delta_lower``."""
+    if dual is None:
+        if delta_lower is not None:
+            _check(checks, "dual_present", False, None, None, "a delta_lower is claimed but no dual point backs it")
+        return
+    try:
+        # the bound is invariant under (X, y) -> (cX, c y): move the normalization into the scale
+        lb = dual.lower_bound(pair.Xn, pair.Zn, scale=_scaled(dual.scale, -pair.exponent))
+    except InputError as exc:
+        _check(checks, "dual_valid", False, None, tol.delta, str(exc))
+        return
+    rep.delta_lower = lb
+    _check(checks, "dual_below_delta", lb <= rep.rip_delta + tol.delta, lb - rep.rip_delta, tol.delta,
+           "certified lower bound <= recomputed RIP constant")
+    for name, claimed in (("delta_lower_matches", delta_lower), ("dual_delta_lower_matches", dual.delta_lower)):
+        if claimed is not None:
+            _check(checks, name, abs(lb - float(claimed)) <= tol.delta, abs(lb - float(claimed)), tol.delta,
+                   "claimed delta_lower equals the recomputed dual bound")
+
+
+def _scaled(x: float, e: int) -> float:
+    try:
+        return math.ldexp(float(x), e)
+    except OverflowError:
+        return math.inf
+
+
+def _check_curvature_claims(f: dict, pair, normalized, tol, checks, rep) -> None:
+    """A curvature-SDP certificate's claims (:mod:`certify.rip.curvature`, normalization
+    ``||ZZ^T||_F = 1``): the operator (optimal scaling) lies in the band of ``delta_target``;
+    ``mu`` <= its curvature at the normalized instance; ``mu_upper`` equals the bound recomputed
+    from ``curvature_dual`` (``P``, ``scale``, ``y``, ``V``); ``mu <= mu_upper``."""
+    dt = f.get("delta_target")
+    if dt is not None:
+        _check(checks, "curvature_band", rep.rip_delta <= float(dt) + tol.delta, rep.rip_delta - float(dt), tol.delta,
+               "the operator's RIP constant <= delta_target")
+    mu_rec, scale = normalized  # curvature at ||ZZ^T|| = 1 (the Hessian scales like ZZ^T)
+    mu = f.get("mu")
+    if mu is not None:
+        _check(checks, "mu_claim", float(mu) <= mu_rec + tol.hess * scale, (mu_rec - float(mu)) / scale, tol.hess,
+               "claimed mu <= the recomputed curvature of the operator (normalized instance)")
+    mu_up = f.get("mu_upper")
+    if mu_up is None:
+        return
+    cd = f.get("curvature_dual")
+    if not isinstance(cd, dict):
+        _check(checks, "mu_upper_backed", False, None, None, "mu_upper is claimed but no curvature_dual point backs it")
+        return
+    try:
+        ub = curvature_dual_bound(cd, pair, float(dt), float(f.get("grad_tol") or 0.0))
+    except InputError as exc:
+        _check(checks, "mu_upper_backed", False, None, None, str(exc))
+        return
+    _check(checks, "mu_upper_matches", abs(ub - float(mu_up)) <= tol.delta * max(1.0, abs(ub)), ub - float(mu_up), tol.delta,
+           "claimed mu_upper equals the bound recomputed from curvature_dual")
+    if mu is not None:
+        _check(checks, "mu_bracket", float(mu) <= float(mu_up) + tol.delta, float(mu_up) - float(mu), tol.delta, "mu <= mu_upper")
+
+
+def curvature_dual_bound(cd: dict, pair, delta: float, grad_tol: float) -> float:
+    """The upper bound on ``μ*(X, Z, δ, g)`` (normalization ``||ZZ^T||_F = 1``) certified by a
+    stored curvature dual point ``{"P", "scale", "y", "V"}`` (``V = C W C^T`` on the reduced
+    instance ``scale · P^T X``): :func:`certify.rip.lmi.curvature_upper_bound` with ``W = C^T V C``."""
+    from .rip.lmi import curvature_upper_bound, lmi_data  # noqa: PLC0415 - pure NumPy
+
+    P = np.asarray(cd["P"], dtype=float)
+    if P.ndim != 2 or P.shape[0] != pair.X.shape[0]:
+        raise InputError(f"curvature_dual: P has shape {P.shape}, which does not fit n = {pair.X.shape[0]}")
+    _check_basis(P, pair.Xn, pair.Zn, "curvature_dual")
+    # the reduced instance normalized to ||ZZ^T|| = 1: scale * P^T X (invariance: use the given scale)
+    sc = _scaled(float(cd["scale"]), -pair.exponent)
+    with np.errstate(all="ignore"):
+        data = lmi_data(sc * (P.T @ pair.Xn), sc * (P.T @ pair.Zn), "svec")
+        if not (np.all(np.isfinite(data.e)) and np.all(np.isfinite(data.J))):
+            raise InputError("curvature_dual: the scale overflows or underflows the instance")
+        C = rotation_complement(data.X)
+        V = np.asarray(cd["V"], dtype=float)
+        if V.shape != (C.shape[0], C.shape[0]):
+            raise InputError(f"curvature_dual: V has shape {V.shape}, expected {(C.shape[0], C.shape[0])}")
+        # the bound is for the instance at this scale; mu scales like the instance squared
+        zz = float(np.linalg.norm(data.Z.T @ data.Z))
+        ub = curvature_upper_bound(data, C, delta, grad_tol, np.asarray(cd["y"], dtype=float), C.T @ V @ C)
+    if not math.isfinite(ub) or zz == 0.0:
+        raise InputError("curvature_dual: the recomputed bound is not finite")
+    return ub / zz
+
+
+def _check_basis(P, X, Z, name) -> None:
+    if CompactOperator.orthonormality_error(P) > 1e-8:
+        raise InputError(f"{name}: P is not orthonormal")
+    for label, M in (("X", X), ("Z", Z)):
+        resid = np.linalg.norm(M - P @ (P.T @ M))
+        if resid > 1e-9 * np.linalg.norm(M):  # relative: the same verdict at every scale
+            raise InputError(f"{name}: {label} is not in the range of P (residual {resid:.2e})")
 
 
 @dataclass
@@ -380,25 +485,27 @@ class Certificate:
         """Run :func:`verify` on this certificate's operator, X, Z, delta and dual point, and keep
         the report in ``self.verification``; returns the :class:`VerificationReport`.
 
-        With ``exact=True`` run instead the exact rational verification
-        :func:`certify.exact.verify_exact` (python-flint; the trusted part, see that module) on the
-        operator, X, Z, delta and the claimed curvature ``formulation["hess_min"]`` (if any), keep
-        its report in ``self.exact`` (written under the key ``"exact"``) and return the
-        :class:`~certify.exact.ExactReport` (``outcome``: proved / disproved / undecided).
+        With ``exact=True`` decide instead every claim of the file in exact rational arithmetic
+        (:func:`certify.exact_claims.verify_certificate_exact`, python-flint; the trusted part):
+        ``delta`` (the operator proof), ``delta_lower`` (the dual point), the curvature claims
+        ``hess_min``, ``formulation.mu`` and ``mu_upper``; keep the report in ``self.exact``
+        (written under the key ``"exact"``) and return the :class:`~certify.exact.ExactReport`
+        (``outcome``: proved only when every claim is proved, else disproved / undecided;
+        ``claims``: each claim with its verdict).
         """
         if exact:
-            from .exact import verify_exact  # noqa: PLC0415 - needs python-flint, imports no solver
+            from .exact_claims import verify_certificate_exact  # noqa: PLC0415 - needs python-flint, no solver
 
             if tolerances is not None:
                 raise InputError("tolerances: the exact verification takes no tolerances")
-            ereport = verify_exact(self.operator, self.X, self.Z, self.delta,
-                                   mu=(self.formulation or {}).get("hess_min"), domain=domain)
+            ereport = verify_certificate_exact(self, domain=domain)
             self.exact = ereport.to_dict()
             return ereport
+        form = self.formulation if isinstance(self.formulation, dict) else {}
         report = verify(
             self.operator, self.X, self.Z, delta=self.delta, dual=self.dual, delta_lower=self.delta_lower,
-            tolerances=tolerances, domain=domain,
-            claimed_hess_min=(self.formulation or {}).get("hess_min"),
+            tolerances=tolerances, domain=domain, claimed_hess_min=form.get("hess_min"),
+            curvature=form if form.get("problem") == "curvature" else None,
         )
         self.verification = report.to_dict()
         return report

@@ -114,10 +114,39 @@ def cmd_counterexample(args) -> int:
     return EXIT_OK if report.ok else EXIT_NEGATIVE
 
 
-def cmd_verify(args) -> int:
-    from .certificates import load  # noqa: PLC0415
+def _verify_curvature_file(args, d) -> int:
+    """``certify verify`` on a curvature-SDP result file (format ``certify.curvature``)."""
+    from .curvature_file import CurvatureFile  # noqa: PLC0415
 
-    cert = load(args.file)
+    cf = CurvatureFile.from_dict(d)
+    if args.exact:
+        ereport = cf.verify_exact()
+        if args.json:
+            _print_json({"file": str(args.file), "outcome": ereport.outcome, "reason": ereport.reason,
+                         "exact": ereport.to_dict()})
+        else:
+            print(f"curvature result ({cf.kind}) at delta = {cf.delta:g}, grad_tol = {cf.grad_tol:g}")
+            print(ereport.summary())
+        return {"proved": EXIT_OK, "disproved": EXIT_NEGATIVE}.get(ereport.outcome, EXIT_UNDECIDED)
+    report = cf.verify()
+    if args.json:
+        _print_json({"file": str(args.file), "valid": report.ok, "failures": report.failures,
+                     "report": {"checks": report.checks, "mu": report.mu, "mu_upper": report.mu_upper,
+                                "min_grad_lower": report.min_grad_lower}})
+    else:
+        print(f"curvature result ({cf.kind}) at delta = {cf.delta:g}, grad_tol = {cf.grad_tol:g}")
+        print(report.summary())
+    return EXIT_OK if report.ok else EXIT_NEGATIVE
+
+
+def cmd_verify(args) -> int:
+    from .certificates import Certificate  # noqa: PLC0415
+    from .schema import read_json_file  # noqa: PLC0415
+
+    d = read_json_file(args.file)
+    if isinstance(d, dict) and d.get("format") == "certify.curvature":
+        return _verify_curvature_file(args, d)
+    cert = Certificate.from_dict(d)
     if args.exact:
         ereport = cert.verify(domain=args.domain, exact=True)
         if args.json:

@@ -38,15 +38,21 @@ import numpy as np
 
 from ..errors import InputError, SolverError
 from ..io import atomic_write_text, jsonable
-from ..curvature_file import CONVENTION, DEFAULT_GAP_TOL, FARKAS_MARGIN, CurvatureFile, CurvatureReport
-from ..linalg import as_factor, as_pair, orth, rotation_complement, sym
+from ..curvature_file import (
+    CONVENTION,
+    DEFAULT_GAP_TOL,
+    FARKAS_MARGIN,
+    CurvatureFile,
+    CurvatureReport,
+    reduced_instance,
+)
+from ..linalg import as_factor, normalize_pair, sym
 from ..operators import CompactOperator
 from ..options import real, reals
 from ..solvers import solve_problem
 from .lmi import (
     LMIData,
     curvature_upper_bound,
-    lmi_data,
     min_gradient_lower_bound,
     project_first_order,
 )
@@ -66,22 +72,20 @@ ZERO_TOL = 1e-7
 
 
 def _check_inputs(X, Z, delta, grad_tol):
-    X, Z, zz = as_pair(X, Z)
+    pair = normalize_pair(X, Z)  # real, finite, same n, Z != 0; any scale (the SDP runs normalized)
     delta = real(delta, "delta", lo=0.0, hi=1.0, hi_open=True)
     grad_tol = real(grad_tol, "grad_tol", lo=0.0)
-    return X, Z, zz, delta, grad_tol
+    return pair.X, pair.Z, delta, grad_tol
 
 
 def _check_gap_tol(gap_tol) -> float:
     return real(gap_tol, "gap_tol", lo=0.0, lo_open=True)
 
 
-def _reduced(X, Z, zz):
-    P = orth(np.column_stack([X, Z]))
-    s = 1.0 / math.sqrt(zz)
-    data = lmi_data(s * (P.T @ X), s * (P.T @ Z), "svec")
-    C = rotation_complement(data.X)
-    return P, s, data, C
+def _reduced(X, Z):
+    """``(P, s, data, C)`` of the instance normalized to ``||ZZ^T||_F = 1`` on ``P = orth([X, Z])``
+    (computed on the power-of-two normalized pair: no overflow at any scale)."""
+    return reduced_instance(X, Z)
 
 
 def _full_gram(data: LMIData, Hs: np.ndarray) -> np.ndarray:
@@ -134,8 +138,7 @@ class CurvatureResult:
         return "degenerate"
 
     def _data(self):
-        zz = float(np.linalg.norm(self.Z.T @ self.Z))
-        return _reduced(self.X, self.Z, zz)
+        return _reduced(self.X, self.Z)
 
     def verify(self, gap_tol: float = DEFAULT_GAP_TOL) -> CurvatureReport:
         """Recompute every claimed figure (no solver): the operator's band, gradient and curvature,
@@ -288,11 +291,11 @@ def curvature(
     bound on μ*) and ``mu_upper`` (a checked dual bound), or ``feasible = False`` with a checked
     Farkas bound ``min_grad_lower > grad_tol``.  Convention: :data:`CONVENTION`.
     """
-    X, Z, zz, delta, grad_tol = _check_inputs(X, Z, delta, grad_tol)
+    X, Z, delta, grad_tol = _check_inputs(X, Z, delta, grad_tol)
     gap_tol = _check_gap_tol(gap_tol)
     if not isinstance(certificate, (bool, np.bool_)):
         raise InputError(f"certificate: expected True or False, got {certificate!r} ({type(certificate).__name__})")
-    P, s, data, C = _reduced(X, Z, zz)
+    P, s, data, C = _reduced(X, Z)
     Hs, y, W, info = _solve_curvature(data, C, delta, grad_tol, solver, settings)
     res = CurvatureResult(X=X, Z=Z, delta=delta, grad_tol=grad_tol, feasible=Hs is not None, solver=info.to_dict())
     if Hs is None:
@@ -341,18 +344,27 @@ def curvature(
 def _strict_certificate(res: CurvatureResult, info):
     from ..certificates import Certificate  # noqa: PLC0415
 
+    from .sdp import STORE_EXPONENT_LIMIT  # noqa: PLC0415
+
     rip = res.operator.rip_constant()
     # the dual point behind mu_upper, basis-free: V = C W C^T on the reduced instance (s P^T X, s P^T Z)
     P, s, _, C = res._data()
     W = np.asarray(res.dual["W"], dtype=float)
     curvature_dual = {"P": P.tolist(), "scale": float(s), "y": np.asarray(res.dual["y"], dtype=float).tolist(),
                       "V": sym(C @ W @ C.T).tolist()}
+    formulation = {"problem": "curvature", "delta_target": res.delta, "grad_tol": res.grad_tol,
+                   "mu": res.mu, "mu_upper": res.mu_upper, "convention": CONVENTION, "curvature_dual": curvature_dual}
+    # as for counterexample(): the instance as given unless its Hessian leaves the double range
+    pair = normalize_pair(res.X, res.Z)
+    X, Z, flags = pair.X, pair.Z, list(res.flags)
+    if abs(pair.exponent) > STORE_EXPONENT_LIMIT:
+        X, Z = pair.Xn, pair.Zn
+        curvature_dual["scale"] = math.ldexp(float(s), -pair.exponent)  # s P^T X = (s 2^-k) P^T (2^k X)
+        flags.append("instance_normalized")
+        formulation["instance_scale_exponent"] = int(pair.exponent)
     cert = Certificate(
-        X=res.X, Z=res.Z, operator=res.operator, delta=float(rip.delta), solver=info.to_dict(),
-        formulation={"problem": "curvature", "delta_target": res.delta, "grad_tol": res.grad_tol,
-                     "mu": res.mu, "mu_upper": res.mu_upper, "convention": CONVENTION,
-                     "curvature_dual": curvature_dual},
-        source="curvature-sdp", flags=list(res.flags),
+        X=X, Z=Z, operator=res.operator, delta=float(rip.delta), solver=info.to_dict(),
+        formulation=formulation, source="curvature-sdp", flags=flags,
     )
     report = cert.verify()
     if not report.ok:
@@ -438,7 +450,8 @@ def _row(res: CurvatureResult) -> dict:
 def curvature_profile(X, Z, deltas, grad_tol: float = 0.0, *, solver: str | None = None, progress=None) -> CurvatureProfile:
     """:func:`curvature` for each δ in ``deltas``; a failed solve is recorded as ``kind = "error"``
     with its message (never a silent number)."""
-    X, Z, _ = as_pair(X, Z)
+    pair = normalize_pair(X, Z)
+    X, Z = pair.X, pair.Z
     deltas = reals(deltas, "deltas", lo=0.0, hi=1.0, hi_open=True)
     grad_tol = real(grad_tol, "grad_tol", lo=0.0)
     rows = []
