@@ -38,13 +38,13 @@ from .errors import CertificateFormatError, InputError
 __all__ = [
     "MAX_BYTES",
     "MAX_DEPTH",
-    "MAX_SIZE",
-    "MAX_REDUCED_DIM",
     "MAX_ENTRIES",
+    "MAX_REDUCED_DIM",
+    "MAX_SIZE",
     "SCHEMA_PATH",
-    "schema",
     "parse_json",
     "read_json_file",
+    "schema",
     "validate_certificate",
 ]
 
@@ -75,6 +75,21 @@ _short.maxlevel = 2
 def schema() -> dict:
     """The certificate JSON Schema (a fresh parse of ``certificate.schema.json``, cached)."""
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _digits(v: int) -> int:
+    """Decimal digits of ``v`` (approximately), without ``str()`` (which refuses huge integers)."""
+    return int(abs(v).bit_length() * 0.30102999566398120) + 1
+
+
+def _brief(v) -> str:
+    """A short repr of ``v``; a huge integer is described, not printed."""
+    if type(v) is int and abs(v) > _FLOAT_MAX:
+        return f"<an integer of about {_digits(v)} digits>"
+    try:
+        return _short.repr(v)
+    except ValueError:
+        return f"<{type(v).__name__}>"
 
 
 def _json_type(v) -> str:
@@ -131,7 +146,7 @@ def _scan(obj, max_depth: int, name: str) -> None:
         if isinstance(node, dict):
             for k, v in node.items():
                 if type(k) is not str:
-                    raise CertificateFormatError(f"{_at(name, path)}the object key {_short.repr(k)} is not a string")
+                    raise CertificateFormatError(f"{_at(name, path)}the object key {_brief(k)} is not a string")
                 if not k.isascii():
                     _check_leaf(k, path, name)
                 if isinstance(v, _CONTAINERS):
@@ -157,16 +172,15 @@ def _check_leaf(v, path, name: str) -> None:
     elif t is int:
         if abs(v) > _FLOAT_MAX:
             raise CertificateFormatError(
-                f"{_at(name, path)}an integer of {len(str(abs(v)))} digits is beyond the double range (about 1.8e308)"
+                f"{_at(name, path)}an integer of about {_digits(v)} digits is beyond the double range (about 1.8e308)"
             )
-    elif t is str:
-        if not v.isascii():
-            try:
-                v.encode("utf-8")
-            except UnicodeEncodeError:
-                raise CertificateFormatError(
-                    f"{_at(name, path)}a string holds an unpaired surrogate escape (not valid Unicode)"
-                ) from None
+    elif t is str and not v.isascii():
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            raise CertificateFormatError(
+                f"{_at(name, path)}a string holds an unpaired surrogate escape (not valid Unicode)"
+            ) from None
 
 
 def _no_duplicates(pairs):
@@ -175,7 +189,7 @@ def _no_duplicates(pairs):
         seen = set()
         for k, _ in pairs:
             if k in seen:
-                raise CertificateFormatError(f"duplicate key {_short.repr(k)} in an object (ambiguous claim)")
+                raise CertificateFormatError(f"duplicate key {_brief(k)} in an object (ambiguous claim)")
             seen.add(k)
     return d
 
@@ -373,7 +387,7 @@ def _numeric_array_slow(value, levels: int, path: tuple):
         leaf = level == levels - 1
         for node, p in frontier:
             if type(node) is not list:
-                raise _array_error(p, f"{_short.repr(node)} is not of type 'array'")
+                raise _array_error(p, f"{_brief(node)} is not of type 'array'")
             if not node:
                 raise _array_error(p, "[] should be non-empty")
             if expected is None:
@@ -394,7 +408,7 @@ def _numeric_array_slow(value, levels: int, path: tuple):
                         if not math.isfinite(v):
                             raise _array_error(p + (i,), f"{v!r} is not a finite number")
                     else:
-                        raise _array_error(p + (i,), f"{_short.repr(v)} is not of type 'number'")
+                        raise _array_error(p + (i,), f"{_brief(v)} is not of type 'number'")
             else:
                 nxt.extend((v, p + (i,)) for i, v in enumerate(node))
         shape.append(expected)
@@ -429,14 +443,14 @@ def validate_certificate(d) -> None:
     fmt, version = props["format"]["const"], props["format_version"]["const"]
     if d.get("format") != fmt:
         raise CertificateFormatError(
-            f"{_PREFIX}: 'format' is {_short.repr(d.get('format'))}, expected {fmt!r} (not a certify certificate)"
+            f"{_PREFIX}: 'format' is {_brief(d.get('format'))}, expected {fmt!r} (not a certify certificate)"
         )
     v = d.get("format_version")
     if isinstance(v, bool) or not isinstance(v, (int, float)) or v != version:
         from . import __version__  # noqa: PLC0415
 
         raise CertificateFormatError(
-            f"{_PREFIX}: format_version {_short.repr(v)} is not supported (this is certify {__version__}, "
+            f"{_PREFIX}: format_version {_brief(v)} is not supported (this is certify {__version__}, "
             f"format {version})"
         )
 
@@ -486,7 +500,7 @@ def validate_certificate(d) -> None:
                   ("formulation", "delta_target"), ("formulation", "grad_tol"), ("formulation", "gap_tol"),
                   ("formulation", "curvature_dual", "scale")):
         x = _get(d, parts)
-        if isinstance(x, float) and x != x:
+        if isinstance(x, float) and math.isnan(x):
             fail(parts, "nan is not a finite number")
 
     inst = d["instance"]

@@ -148,8 +148,8 @@ def test_bad_array_arguments_are_exit_2(capsys):
 @pytest.mark.parametrize(
     "exc, code, needle",
     [
-        (ZeroDivisionError("division by zero"), 5, "certify: internal error: ZeroDivisionError: division by zero "
-                                                   "(this is a bug; please report it with the command line)"),
+        (ZeroDivisionError("division by zero"), 5, ("certify: internal error: ZeroDivisionError: division by zero "
+                                                    "(this is a bug; please report it with the command line)")),
         (AttributeError("'list' object has no attribute 'get'\n  second line"), 5,
          "certify: internal error: AttributeError: 'list' object has no attribute 'get' second line"),
         (MemoryError(), 5, "certify: error: out of memory"),
@@ -164,7 +164,7 @@ def test_injected_exception(monkeypatch, capsys, exc, code, needle):
         raise exc
 
     monkeypatch.setattr(cli, "cmd_verify", boom)
-    got, out, err = _run(capsys, ["verify", str(COMPACT)])
+    got, _, err = _run(capsys, ["verify", str(COMPACT)])
     assert got == code
     assert len(err.splitlines()) == 1, err
     assert err.startswith(needle), err
@@ -181,11 +181,12 @@ def test_subprocess_no_traceback(tmp_path):
     files = _malformed_files(tmp_path)
     runner = "import sys; from certify.cli import main; sys.exit(main(sys.argv[1:]))"
     for case in ("scale_nan", "x_deep_nesting"):
-        res = subprocess.run([sys.executable, "-c", runner, "verify", str(files[case])], capture_output=True, text=True)
+        res = subprocess.run([sys.executable, "-c", runner, "verify", str(files[case])], capture_output=True, text=True, check=False)
         assert res.returncode == 2, res.stderr
         assert "Traceback" not in res.stderr
         assert len(res.stderr.splitlines()) == 1, res.stderr
-    res = subprocess.run([sys.executable, "-c", runner, "verify", str(COMPACT)], capture_output=True, text=True)
+    res = subprocess.run([sys.executable, "-c", runner, "verify", str(COMPACT)], capture_output=True, text=True,
+                         check=False)
     assert res.returncode == 0 and res.stderr == ""
 
 

@@ -60,10 +60,8 @@ _HUGE = "@@HUGE_INT_LITERAL@@"
 
 def note(text: str) -> None:
     """``hypothesis.note`` inside a test (shown with a falsifying example), nothing outside."""
-    try:
+    with contextlib.suppress(Exception):  # not inside a Hypothesis test
         _hypothesis_note(text)
-    except Exception:  # noqa: BLE001 - not inside a Hypothesis test
-        pass
 
 
 # -- running one command ----------------------------------------------------------------------------------

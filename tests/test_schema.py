@@ -290,6 +290,12 @@ def test_nan_in_a_python_dict_is_refused():
     d = _doc(STRICT)
     d["formulation"]["hess_min"] = float("nan")
     _refused(d, r"formulation\.hess_min: nan is not a finite number")
+    # integers beyond str()'s digit limit: described, never printed (no ValueError from repr)
+    d = _doc()
+    d["solver"]["iterations"] = 10**5000
+    _refused(d, r"solver\.iterations: an integer of about 5001 digits is beyond the double range")
+    _refused(_set(_doc(), ("format_version",), 10**5000), r"format_version <an integer of about 5001 digits>")
+    _refused(_set(_doc(), ("instance", "n"), 10**5000), r"instance\.n: an integer of about 5001 digits")
 
 
 def test_unknown_top_level_fields_are_ignored_but_claims_are_closed():
