@@ -12,7 +12,8 @@ Exit codes, one table for every command (:data:`EXIT_CODES`; also in ``docs/cert
 * 4 ``EXIT_UNDECIDED``: ``verify --exact`` neither proved nor disproved the certificate;
 * 5 ``EXIT_INTERNAL``: an internal error, i.e. a bug (please report it with the command line), or
   out of memory;
-* 130 ``EXIT_INTERRUPTED``: interrupted (Ctrl-C).
+* 130 ``EXIT_INTERRUPTED``: interrupted (Ctrl-C);
+* 143 ``EXIT_TERMINATED``: terminated by SIGTERM (``sweep`` stops its pool; the store stays resumable).
 
 Every error is one line on stderr (``certify: error: ...``, ``certify: internal error: ...``); no
 traceback is ever printed, and numerical warnings (NumPy's RuntimeWarning) are not shown: every verdict
@@ -37,6 +38,7 @@ EXIT_SOLVER = 3
 EXIT_UNDECIDED = 4
 EXIT_INTERNAL = 5
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 EXIT_CODES = {
     EXIT_OK: "ok: valid, proved, finished",
     EXIT_NEGATIVE: "negative: invalid, disproved, no counterexample",
@@ -45,6 +47,7 @@ EXIT_CODES = {
     EXIT_UNDECIDED: "undecided (verify --exact)",
     EXIT_INTERNAL: "internal error (a bug) or out of memory",
     EXIT_INTERRUPTED: "interrupted",
+    EXIT_TERMINATED: "terminated (SIGTERM)",
 }
 
 # after the exit codes: cli_sweep imports them from here
@@ -530,6 +533,14 @@ def main(argv=None) -> int:
         except (OSError, ValueError):
             pass
         return EXIT_INTERRUPTED
+    except SystemExit as exc:  # a SIGTERM handler (sweep) ends the command with 128 + SIGTERM
+        code = exc.code if isinstance(exc.code, int) else EXIT_INTERNAL
+        if code == EXIT_TERMINATED:
+            try:
+                print("certify: terminated", file=sys.stderr)
+            except (OSError, ValueError):
+                pass
+        return code
     except MemoryError as exc:
         return _fail("error", f"out of memory{': ' + str(exc) if str(exc) else ''} (the problem is too large for this "
                               "machine's memory)", EXIT_INTERNAL)

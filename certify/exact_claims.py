@@ -467,6 +467,55 @@ def _combine(claims) -> tuple[str, str]:
     return "proved", f"all {len(proof)} claim(s) proved: " + ", ".join(c["claim"] for c in proof)
 
 
+#: float failures while *proposing* (eigenvectors, roundings of absurd numbers): they can only
+#: prevent a proof, never make one, so they turn the claim into "undecided" with the reason
+_NUMERIC = (OverflowError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError)
+
+
+def _guarded(stage, on_error):
+    try:
+        return stage()
+    except _NUMERIC as exc:
+        return on_error(f"the numbers leave the double range while proposing ({type(exc).__name__}: {exc})")
+
+
+#: the float verifier's check that each claimed *value* is the one its data certifies
+_VALUE_CHECKS = {"delta_matches": "delta", "delta_lower_matches": "delta_lower",
+                 "dual_delta_lower_matches": "dual.delta_lower", "curvature_claim": "hess_min",
+                 "mu_claim": "formulation.mu", "mu_upper_matches": "formulation.mu_upper"}
+
+
+def _check_values(cert, claims, domain) -> None:
+    """A file's numbers are the values its data certify, not just bounds: a claim proved as a bound
+    whose value the float recomputation does not reproduce (to the float verifier's 1e-7) is not
+    proved *as stated* — "undecided", with both numbers (e.g. ``delta_lower`` lowered to 0.49 is a
+    true bound, but not what the dual point certifies)."""
+    from .certificates import verify as float_verify  # noqa: PLC0415 - the float verifier, no solver
+
+    form = cert.formulation if isinstance(cert.formulation, dict) else {}
+    try:
+        rep = float_verify(cert.operator, cert.X, cert.Z, delta=cert.delta, dual=cert.dual, delta_lower=cert.delta_lower,
+                           domain=domain, claimed_hess_min=form.get("hess_min"),
+                           curvature=form if form.get("problem") == "curvature" else None)
+    except (InputError, *_NUMERIC) as exc:
+        for c in claims:
+            if c["verdict"] == "proved":
+                c.update(verdict="undecided", detail=f"{c['detail']}; the float recomputation of the values failed ({exc})")
+        return
+    by_name = {c["claim"]: c for c in claims}
+    for check, name in _VALUE_CHECKS.items():
+        res, c = rep.checks.get(check), by_name.get(name)
+        if res is not None and c is not None and not res["passed"] and c["verdict"] == "proved":
+            c.update(verdict="undecided", detail=f"proved as a bound, but the claimed value is not the certified one "
+                     f"(float recomputation: {res['detail']}, value {res['value']!r}, tolerance {res['tolerance']!r})")
+    # any other rejection by the float verifier (a dual basis that is not orthonormal, a tolerance):
+    # the two verifiers disagree, so nothing is reported as proved without saying so
+    others = [k for k, r in rep.checks.items() if not r["passed"] and k not in _VALUE_CHECKS]
+    if others and any(c["verdict"] == "proved" for c in claims):
+        claims.append(_claim("float_agreement", "the float verifier accepts the file", "VALID", "undecided",
+                             "the float verifier rejects it: " + "; ".join(f"{k}: {rep.checks[k]['detail']}" for k in others)))
+
+
 def verify_certificate_exact(cert, *, domain: str = "all", rtol: float = 1e-9, max_den: int = 10**6,
                              repair: bool = True) -> ExactReport:
     """Decide every claim of ``cert`` (a :class:`~certify.certificates.Certificate`) exactly; the
@@ -478,12 +527,21 @@ def verify_certificate_exact(cert, *, domain: str = "all", rtol: float = 1e-9, m
         raise InputError(f"cert: expected a Certificate, got {type(cert).__name__}")
     fl = _flint()
     t0 = time.perf_counter()
-    report, claims, upper = _stage_upper(cert, domain, rtol, max_den, repair)
+    try:
+        report, claims, upper = _stage_upper(cert, domain, rtol, max_den, repair)
+    except _NUMERIC as exc:
+        return ExactReport("undecided", f"the certificate's numbers leave the double range ({type(exc).__name__}: "
+                           f"{exc}); nothing can be proved from them", seconds=time.perf_counter() - t0)
     inst = report.instance_q
-    lower_claims, lower = _stage_lower(cert, inst, upper, rtol, fl)
+    lower_claims, lower = _guarded(lambda: _stage_lower(cert, inst, upper, rtol, fl),
+                                   lambda why: ([_claim("delta_lower", "delta(X, Z) >= delta_lower", cert.delta_lower,
+                                                        "undecided", why)], None) if cert.delta_lower is not None
+                                   else ([], None))
     claims += lower_claims
     claims += _stage_mu(cert, report, inst, rtol)
-    claims += _stage_mu_upper(cert, inst, rtol, fl)
+    claims += _guarded(lambda: _stage_mu_upper(cert, inst, rtol, fl),
+                       lambda why: [_claim("formulation.mu_upper", "mu* <= mu_upper", None, "undecided", why)])
+    _check_values(cert, claims, domain)
     claims += _records(cert)
     report.claims = claims
     report.seconds = time.perf_counter() - t0

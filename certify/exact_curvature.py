@@ -248,5 +248,9 @@ def verify_curvature_exact(cf, *, rtol: float = 1e-9) -> ExactReport:
         claims = _mu_lower(cf, inst, rtol, fl) + _mu_upper(cf, inst, rtol, fl)
     if not claims:
         claims = [_claim("result", "a curvature result", None, "undecided", "the file makes no checkable claim")]
+    frep = cf.verify()  # the two verifiers must agree before anything is reported as proved
+    if not frep.ok and any(c["verdict"] == "proved" for c in claims):
+        claims.append(_claim("float_agreement", "the float verifier accepts the file", "VALID", "undecided",
+                             "the float verifier rejects it: " + "; ".join(frep.failures)))
     outcome, reason = _combine(claims)
     return ExactReport(outcome, reason, "curvature", claims=claims, seconds=time.perf_counter() - t0)

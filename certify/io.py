@@ -202,14 +202,22 @@ def parse_array(text: str, name: str) -> np.ndarray:
     return arr
 
 
-def parse_grid(text, name: str) -> list[float]:
+#: most values one grid given as ``start:stop:num`` may have (a sweep checks its own total first)
+MAX_GRID = 10**7
+
+
+def parse_grid(text, name: str, max_count: int = MAX_GRID) -> list[float]:
     """``"a:b:k"`` (k values from a to b inclusive, like ``numpy.linspace``), ``"v1,v2,..."``, or
     one number; a list of numbers is passed through (its entries must be real numbers: strings,
-    booleans and complex numbers in a list are refused, see :func:`certify.linalg.as_real_array`)."""
+    booleans and complex numbers in a list are refused, see :func:`certify.linalg.as_real_array`).
+    More than ``max_count`` values are refused before anything is allocated."""
     if isinstance(text, (list, tuple, np.ndarray)):
         from .linalg import as_real_array  # noqa: PLC0415
 
-        vals = [float(v) for v in as_real_array(text, name).reshape(-1)]
+        arr = as_real_array(text, name).reshape(-1)
+        if arr.size > max_count:
+            raise InputError(f"{name}: {arr.size} values given, at most {max_count} are allowed")
+        vals = [float(v) for v in arr]
     else:
         s = str(text).strip()
         try:
@@ -217,11 +225,16 @@ def parse_grid(text, name: str) -> list[float]:
                 a, b, k = s.split(":")
                 if int(k) < 1:
                     raise ValueError
-                vals = np.linspace(float(a), float(b), int(k)).tolist()
+                if int(k) > max_count:
+                    vals = None
+                else:
+                    vals = np.linspace(float(a), float(b), int(k)).tolist()
             else:
                 vals = [float(t) for t in s.split(",") if t.strip()]
         except ValueError:
             raise InputError(f"{name}: expected start:stop:num, a comma list or a number, got {text!r}") from None
+        if vals is None:
+            raise InputError(f"{name}: {int(k)} values requested, at most {max_count} are allowed")
     if not vals:
         raise InputError(f"{name}: no value given")
     if not all(math.isfinite(v) for v in vals):

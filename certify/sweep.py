@@ -625,6 +625,12 @@ def _validation_prepare(params: dict):
     for name, v in checks:
         if not (math.isfinite(v) and v > 0):
             raise InputError(f"{name}: expected a positive number, got {v!r}")
+    # the protocol's own checks (batch <= m, ...) up front, not in every chunk task
+    sensing.check_run_args(cert.operator, method, steps, step_size, decay, batch if method == "sgd" else None)
+    from .validation import MAX_TRIALS  # noqa: PLC0415
+
+    if chunk > MAX_TRIALS:
+        raise InputError(f"chunk: at most {MAX_TRIALS} trials per chunk (validation.MAX_TRIALS), got {chunk}")
     spec = {"certificate": {"sha256": _cert_identity(d), "name": cert.name, "n": cert.n, "r": cert.r,
                             "r_star": cert.r_star, "delta": float(cert.delta), "source": cert.source},
             "trials": trials, "chunk": chunk, "gammas": gam, "steps": steps, "method": method,

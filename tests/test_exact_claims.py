@@ -120,10 +120,24 @@ def test_no_dual_point_leaves_delta_lower_unbacked():
     assert "no dual point" in rep.reason
 
 
-def test_a_negative_delta_lower_is_trivially_proved():
+def test_a_loose_delta_lower_is_a_true_bound_but_not_proved_as_stated():
+    """The file's numbers are the values its data certify: -0.5 is a true lower bound on delta, but
+    not the one the dual point certifies, so the claim is not proved as stated (as the float verifier)."""
     cert = _cert("zhang2018_sdp.json")
     cert.delta_lower = cert.dual.delta_lower = -0.5
-    assert _verdicts(verify_certificate_exact(cert))["delta_lower"] == "proved"
+    rep = verify_certificate_exact(cert)
+    assert _verdicts(rep)["delta_lower"] == "undecided" and "not the certified one" in rep.reason
+    assert not cert.verify().ok
+
+
+def test_exact_and_float_verifiers_never_disagree_silently():
+    """A dual basis P that is not orthonormal still gives a valid exact bound (any congruence keeps
+    V PSD), but the float verifier refuses it: the exact outcome then says so instead of 'proved'."""
+    cert = _cert("overparameterized_r2_rstar1.json")
+    cert.dual.P = cert.dual.P.copy()
+    cert.dual.P[2, 0] += 1e-7
+    rep = verify_certificate_exact(cert)
+    assert rep.outcome == "undecided" and _verdicts(rep)["float_agreement"] == "undecided"
 
 
 # -- curvature certificates -----------------------------------------------------------------------

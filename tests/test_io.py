@@ -223,3 +223,13 @@ def test_grid_lists_must_be_real_numbers():
                        (np.array([0.5 + 0j]), "complex"), ([float("nan")], "NaN"), ([], "no value")):
         with pytest.raises(InputError, match="^--delta: .*" + match):
             parse_grid(bad, "--delta")
+
+
+def test_grid_count_is_bounded_before_allocating():
+    from certify.io import parse_grid
+
+    with pytest.raises(InputError, match="at most 10 are allowed"):
+        parse_grid("0:1:1000000000", "--delta", max_count=10)
+    with pytest.raises(InputError, match="1000000000 values requested"):
+        parse_grid("0:1:1000000000", "--delta")
+    assert len(parse_grid("0:1:5", "--delta", max_count=5)) == 5
