@@ -1,14 +1,20 @@
 """certify: certificates about nonconvex optimization landscapes, produced with convex
 optimization and checked without it.
 
-Subpackages: :mod:`certify.rip` (counterexample SDPs for Burer–Monteiro matrix sensing),
-:mod:`certify.operators` (measurement operators), :mod:`certify.certificates` (certificate
-files and their verification).
+Packages: :mod:`certify.check` (the trusted kernel: certificate formats, float and exact
+verification, dual bounds; no solver), :mod:`certify.rip` (BM matrix sensing: the counterexample
+and curvature SDPs, search, closed form, catalog), :mod:`certify.sgd` (batched (S)GD and the
+validation protocol), :mod:`certify.nimc`, :mod:`certify.nmf`, :mod:`certify.sweep`,
+:mod:`certify.cli`.  See ``docs/architecture.md``.
+
+Importing :mod:`certify` loads only the error types and the version: every other name below is
+imported on first use (PEP 562), so ``import certify.check`` stays free of solvers.
 """
 
-__version__ = "0.1.0"
+from importlib import import_module
 
-from .errors import (  # noqa: E402
+from ._version import __version__
+from .errors import (
     CertificateFormatError,
     CertifyError,
     InputError,
@@ -16,9 +22,33 @@ from .errors import (  # noqa: E402
     SolverError,
     SolverUnavailableError,
 )
-from . import rip  # noqa: E402
-from .certificates import Certificate, load, verify  # noqa: E402
-from .validation import ValidationResult, validate  # noqa: E402
+
+#: public names resolved lazily: name -> (module, attribute or None for the module itself)
+_LAZY = {
+    "rip": ("certify.rip", None),
+    "check": ("certify.check", None),
+    "Certificate": ("certify.check.format", "Certificate"),
+    "load": ("certify.check.format", "load"),
+    "verify": ("certify.check.format", "verify"),
+    "ValidationResult": ("certify.validation", "ValidationResult"),
+    "validate": ("certify.validation", "validate"),
+}
+
+
+def __getattr__(name):
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'certify' has no attribute {name!r}") from None
+    mod = import_module(module)
+    value = mod if attr is None else getattr(mod, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "__version__",
@@ -29,6 +59,7 @@ __all__ = [
     "NoCounterexampleError",
     "SolverError",
     "SolverUnavailableError",
+    "check",
     "load",
     "rip",
     "validate",

@@ -51,7 +51,8 @@ EXIT_CODES = {
 }
 
 # after the exit codes: cli_sweep imports them from here
-from . import __version__, cli_constants, cli_nmf, cli_sweep  # noqa: E402
+from . import cli_constants, cli_nmf, cli_sweep  # noqa: E402
+from ._version import __version__  # noqa: E402
 
 
 class _Parser(argparse.ArgumentParser):

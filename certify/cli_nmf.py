@@ -111,7 +111,7 @@ def load_data(spec: str, *, gamma: float = 0.5, seed: int = 0):
 
 
 def run(args) -> int:
-    from . import __version__  # noqa: PLC0415
+    from ._version import __version__  # noqa: PLC0415
     from .errors import InputError  # noqa: PLC0415
     from .io import atomic_write_text  # noqa: PLC0415
     from .nonconvex import nmf  # noqa: PLC0415

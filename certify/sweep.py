@@ -73,7 +73,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .errors import CertifyError, InputError, NoCounterexampleError
 from .io import jsonable, parse_grid
 

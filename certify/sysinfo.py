@@ -24,7 +24,7 @@ def machine(extra: str = "") -> str:
     """``"<cpu>, <k> logical cores, Python x.y.z, numpy a.b, certify v"`` (plus ``extra``)."""
     import numpy as np  # noqa: PLC0415
 
-    from . import __version__  # noqa: PLC0415
+    from ._version import __version__  # noqa: PLC0415
 
     parts = [cpu_model(), f"{os.cpu_count()} logical cores", f"Python {platform.python_version()}",
              f"numpy {np.__version__}", f"certify {__version__}"]

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .errors import InputError
 from .io import atomic_write_bytes, atomic_write_text
 from .nonconvex import sensing

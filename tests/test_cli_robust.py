@@ -195,8 +195,8 @@ def test_subprocess_no_traceback(tmp_path):
 
 def test_exit_code_table_defined_once():
     assert (cli.EXIT_OK, cli.EXIT_NEGATIVE, cli.EXIT_INPUT, cli.EXIT_SOLVER, cli.EXIT_UNDECIDED, cli.EXIT_INTERNAL,
-            cli.EXIT_INTERRUPTED) == (0, 1, 2, 3, 4, 5, 130)
-    assert set(cli.EXIT_CODES) == {0, 1, 2, 3, 4, 5, 130}
+            cli.EXIT_INTERRUPTED, cli.EXIT_TERMINATED) == (0, 1, 2, 3, 4, 5, 130, 143)
+    assert set(cli.EXIT_CODES) == {0, 1, 2, 3, 4, 5, 130, 143}
     assert (cli_sweep.EXIT_OK, cli_sweep.EXIT_INPUT, cli_sweep.EXIT_FAILED) == (cli.EXIT_OK, cli.EXIT_INPUT, cli.EXIT_SOLVER)
     src = (ROOT / "certify" / "cli_sweep.py").read_text()
     assert "= 0, 2, 3" not in src
