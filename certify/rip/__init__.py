@@ -15,11 +15,26 @@ Public API::
     best = rip.search_sharp_delta(n, r, r_star, restarts=20, seed=0)   # .delta, .certificate, .history, .published
 """
 
-from ..certificates import Certificate, Tolerances, VerificationReport, load, verify
-from ..operators import CompactOperator, ExplicitOperator, MeasurementOperator, RipConstant
+from ..check.format import Certificate, Tolerances, VerificationReport, load, verify
+from ..check.operators import (
+    CompactOperator,
+    ExplicitOperator,
+    MeasurementOperator,
+    RipConstant,
+)
 from . import examples
-from .closed_form import closed_form_lower_bound, closed_form_lower_bound_polar, polar_coordinates
-from .curvature import CurvatureProfile, CurvatureResult, curvature, curvature_profile, saddle_map
+from .closed_form import (
+    closed_form_lower_bound,
+    closed_form_lower_bound_polar,
+    polar_coordinates,
+)
+from .curvature import (
+    CurvatureProfile,
+    CurvatureResult,
+    curvature,
+    curvature_profile,
+    saddle_map,
+)
 from .sdp import counterexample
 from .search import SearchResult, published_threshold, search_sharp_delta
 

@@ -36,9 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import InputError, SolverError
-from ..io import atomic_write_text, jsonable
-from ..curvature_file import (
+from ..check.curvature import (
     CONVENTION,
     DEFAULT_GAP_TOL,
     FARKAS_MARGIN,
@@ -46,16 +44,19 @@ from ..curvature_file import (
     CurvatureReport,
     reduced_instance,
 )
-from ..linalg import as_factor, normalize_pair, sym
-from ..operators import CompactOperator
-from ..options import real, reals
-from ..solvers import solve_problem
-from .lmi import (
+from ..check.duality import (
     LMIData,
     curvature_upper_bound,
     min_gradient_lower_bound,
     project_first_order,
 )
+from ..check.operators import CompactOperator
+from ..errors import InputError, SolverError
+from ..io import atomic_write_text, jsonable
+from ..linalg import as_factor, normalize_pair, sym
+from ..options import real, reals
+from ..solvers import solve_problem
+from .model import lmi_model
 
 __all__ = [
     "CONVENTION",
@@ -95,7 +96,7 @@ def _full_gram(data: LMIData, Hs: np.ndarray) -> np.ndarray:
 
 def _primal_figures(data: LMIData, C: np.ndarray, H_hat: np.ndarray):
     """Recompute, independently of the SDP's expressions, the band δ, ``||∇f||`` and ``μ`` of ``H_hat``."""
-    from ..certificates import _dense_derivatives  # noqa: PLC0415 - the verifier's own derivative code
+    from ..check.format import _dense_derivatives  # noqa: PLC0415 - the verifier's own derivative code
 
     lam = np.linalg.eigvalsh(H_hat)
     band_delta = float(max(lam.max() - 1.0, 1.0 - lam.min()))
@@ -195,20 +196,14 @@ class CurvatureResult:
 def _solve_curvature(data, C, delta, g, solver, settings):
     import cvxpy as cp  # noqa: PLC0415
 
-    s, N, r = data.s, data.N, data.r
-    H = cp.Variable((s, s), symmetric=True, name="H")
+    m = lmi_model(data)
+    H = m.H
     mu = cp.Variable(name="mu")
-    He = H @ data.e
-    Smat = cp.reshape(data.B @ He, (N, N), order="F")
-    Smat = 0.5 * (Smat + Smat.T)
-    hess = 2.0 * (2.0 * cp.kron(np.eye(r), Smat) + data.J.T @ H @ data.J)
-    hC = C.T @ hess @ C
+    hC = C.T @ (2.0 * m.second) @ C  # C^T ∇²f C
     hC = 0.5 * (hC + hC.T)
-    grad_half = data.J.T @ He  # ∇f = 2 J^T H e
-    c_grad = (grad_half == 0) if g == 0.0 else cp.SOC(cp.Constant(g / 2.0), grad_half)
+    c_grad = (m.first == 0) if g == 0.0 else cp.SOC(cp.Constant(g / 2.0), m.first)  # ∇f = 2 J^T H e
     c_hess = hC - mu * np.eye(C.shape[1]) >> 0
-    Is = np.eye(s)
-    prob = cp.Problem(cp.Maximize(mu), [c_grad, c_hess, H - (1 - delta) * Is >> 0, (1 + delta) * Is - H >> 0])
+    prob = cp.Problem(cp.Maximize(mu), [c_grad, c_hess, *m.band(delta)])
     info = solve_problem(prob, solver, settings, allow_infeasible=True)
     if info.status.startswith("infeasible"):
         return None, None, None, info
@@ -342,8 +337,7 @@ def curvature(
 
 
 def _strict_certificate(res: CurvatureResult, info):
-    from ..certificates import Certificate  # noqa: PLC0415
-
+    from ..check.format import Certificate  # noqa: PLC0415
     from .sdp import STORE_EXPONENT_LIMIT  # noqa: PLC0415
 
     rip = res.operator.rip_constant()
@@ -431,8 +425,8 @@ class CurvatureProfile:
         ax.set_ylabel("μ*  (λ_min ∇²f, ‖ZZᵀ‖=1)")
         ax.legend(fontsize=8)
         if path is not None:
-            from pathlib import Path  # noqa: PLC0415
             import io  # noqa: PLC0415
+            from pathlib import Path  # noqa: PLC0415
 
             from ..io import atomic_write_bytes  # noqa: PLC0415
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..check.operators import DENSE_LIMIT, ExplicitOperator
 from ..errors import InputError
-from ..operators import DENSE_LIMIT, ExplicitOperator
 
 __all__ = ["zhang2018_matrices", "zhang2018", "example1_matrices", "example1"]
 

@@ -14,13 +14,20 @@ import warnings
 
 import numpy as np
 
+from ..check.duality import (
+    LMIData,
+    dual_lower_bound,
+    hessian_min_on_complement,
+    lmi_data,
+    project_first_order,
+)
+from ..check.operators import CompactOperator, rip_from_bounds
 from ..errors import InputError, NoCounterexampleError, SolverError
 from ..linalg import GLOBAL_MIN_RTOL, Pair, _ldexp, normalize_pair, orth, sym
 from ..options import describe, real
-from ..operators import CompactOperator, rip_from_bounds
 from ..solvers import solve_problem
 from .closed_form import closed_form_from_pair
-from .lmi import LMIData, dual_lower_bound, hessian_min_on_complement, lmi_data, project_first_order
+from .model import lmi_model
 
 __all__ = ["counterexample", "solve_lmi", "check_instance", "check_pair", "first_order_lower_bound", "DEFAULT_GAP_TOL"]
 
@@ -83,20 +90,12 @@ def solve_lmi(data: LMIData, solver: str | None = None, settings: dict | None = 
     """Build and solve the SDP with cvxpy. Returns ``(H, y, V, info)`` (solver's raw point)."""
     import cvxpy as cp  # noqa: PLC0415
 
-    s, N, r = data.s, data.N, data.r
-    H = cp.Variable((s, s), symmetric=True, name="H")
+    m = lmi_model(data)
+    H = m.H
     delta = cp.Variable(name="delta")
-    He = H @ data.e
-    # sym(mat(B H e)) as an affine N x N expression
-    Smat = cp.reshape(data.B @ He, (N, N), order="F")
-    Smat = 0.5 * (Smat + Smat.T)
-    second = 2.0 * cp.kron(np.eye(r), Smat) + data.J.T @ H @ data.J
-    second = 0.5 * (second + second.T)
-    Is = np.eye(s)
-    c_first = data.J.T @ He == 0
-    c_second = second >> 0
-    constraints = [c_first, c_second, H - (1 - delta) * Is >> 0, (1 + delta) * Is - H >> 0]
-    prob = cp.Problem(cp.Minimize(delta), constraints)
+    c_first = m.first == 0
+    c_second = m.second >> 0
+    prob = cp.Problem(cp.Minimize(delta), [c_first, c_second, *m.band(delta)])
     info = solve_problem(prob, solver, settings)
     if H.value is None or c_first.dual_value is None or c_second.dual_value is None:
         raise SolverError(f"{info.name} returned no primal/dual point (status {info.status!r})")
@@ -154,7 +153,7 @@ def counterexample(
     eigenvalues under the optimal scaling: an upper bound on δ(X, Z)) and ``delta_lower`` (the
     bound certified by the repaired dual point: a lower bound on δ(X, Z)).
     """
-    from ..certificates import Certificate, DualCertificate  # noqa: PLC0415 - avoid import cycle
+    from ..check.format import Certificate, DualCertificate  # noqa: PLC0415 - kept lazy: the kernel loads on first use
 
     gap_tol = real(gap_tol, "gap_tol", lo=0.0, lo_open=True)
     for opt, val in (("project", project), ("verify", verify)):

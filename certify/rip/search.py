@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..check.duality import dual_lower_bound, lmi_data
 from ..errors import InputError, NoCounterexampleError, SolverError
 from ..options import integer
-from .lmi import dual_lower_bound, lmi_data
 from .sdp import counterexample
 
 __all__ = ["SearchResult", "search_sharp_delta", "published_threshold", "SEARCH_SETTINGS"]
