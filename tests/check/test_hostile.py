@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from certify import cli
 from certify.certificates import load
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CATALOG = {p.name: p for p in sorted((ROOT / "counterexamples").glob("*.json"))}
 #: files small enough for 'verify --exact' on every example
 SMALL = ["zhang2018_sdp.json", "zhang2018_published.json", "overparameterized_r2_rstar1.json"]

@@ -16,7 +16,7 @@ from certify import CertificateFormatError, InputError
 from certify import schema as S
 from certify.certificates import Certificate, load
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CATALOG = sorted((ROOT / "counterexamples").glob("*.json"))
 COMPACT = ROOT / "counterexamples" / "zhang2018_sdp.json"  # compact operator, dual point
 EXPLICIT = ROOT / "counterexamples" / "zhang2018_published.json"  # explicit operator

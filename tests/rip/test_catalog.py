@@ -7,7 +7,7 @@ import pytest
 from certify.catalog import ENTRIES, check, regenerate
 from certify.certificates import load
 
-CATALOG = Path(__file__).resolve().parent.parent / "counterexamples"
+CATALOG = Path(__file__).resolve().parents[2] / "counterexamples"
 FILES = sorted(CATALOG.glob("*.json"))
 
 
