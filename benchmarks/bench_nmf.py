@@ -7,8 +7,8 @@ Loss: ``½‖X − WH‖²_F`` for every solver (scikit-learn's Frobenius object
 
 * ``sklearn cd`` / ``sklearn mu`` -- ``sklearn.decomposition.NMF(solver=…)``, default init
   (``nndsvda``), default tolerance, ``max_iter=1000``; one fit.
-* ``ours mu`` / ``ours pgd`` -- :func:`certify.nonconvex.nmf.mu` (masked Lee–Seung) and
-  :func:`~certify.nonconvex.nmf.pgd` (alternating projected gradient, 1/L steps), one half-normal
+* ``ours mu`` / ``ours pgd`` -- :func:`certify.nmf.mu` (masked Lee–Seung) and
+  :func:`~certify.nmf.pgd` (alternating projected gradient, 1/L steps), one half-normal
   start matched to the data mean, fixed number of steps.
 * ``ours mu x4`` / ``ours pgd x4`` -- four starts in one batched run (time for all four, loss of
   the best).
@@ -33,8 +33,7 @@ import warnings
 
 import numpy as np
 
-from certify import sysinfo
-from certify.nonconvex import nmf
+from certify import nmf, sysinfo
 
 
 def machine() -> str:

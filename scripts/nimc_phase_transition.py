@@ -32,10 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
-from certify import sysinfo
+from certify import nimc, sysinfo
 from certify.errors import CertifyError
 from certify.io import atomic_write_bytes, atomic_write_text
-from certify.nonconvex import nimc
 from certify.progress import Progress
 
 FORMAT = "certify.nimc-phase-transition"

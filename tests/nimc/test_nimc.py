@@ -1,4 +1,4 @@
-"""Non-linear inductive matrix completion (certify.nonconvex.nimc): derivatives against finite
+"""Non-linear inductive matrix completion (certify.nimc): derivatives against finite
 differences, population Hessian by independent routes, bounds of Lemma C.1 / Theorem D.5 with a
 checker that rejects wrong values, GD recovery, and the phase-transition script."""
 
@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from certify import nimc
 from certify.errors import InputError
-from certify.nonconvex import nimc
+from certify.nimc import hessians as nimc_hessians
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ACTS = ("sigmoid", "tanh", "relu", "linear")
 
 
@@ -120,10 +121,10 @@ def test_population_hessian_moments_and_quadrature_agree(act):
 def test_polar_and_plane_quadratures_agree_for_linear_activation():
     # two unrelated quadrature routes (Gauss-Legendre in the plane; polar with exact radial moments)
     U, V = nimc.random_truth(5, 3, kappa=3.0, seed=4)
-    parts = [f(M, "linear", 48) for f in (nimc._factor_expectations_smooth, nimc._factor_expectations_homogeneous)
-             for M in (U, V)]
-    H1 = nimc._hessian_from_factor_expectations(*parts[0], *parts[1])
-    H2 = nimc._hessian_from_factor_expectations(*parts[2], *parts[3])
+    routes = (nimc_hessians._factor_expectations_smooth, nimc_hessians._factor_expectations_homogeneous)
+    parts = [f(M, "linear", 48) for f in routes for M in (U, V)]
+    H1 = nimc_hessians._hessian_from_factor_expectations(*parts[0], *parts[1])
+    H2 = nimc_hessians._hessian_from_factor_expectations(*parts[2], *parts[3])
     assert np.abs(H1 - H2).max() < 1e-12 * np.abs(H1).max()
     # linear phi: E[x x^T] = I etc., so H_{u_i u_j} = (v_i . v_j) I
     assert np.allclose(H1[:5, 5:10], (V[:, 0] @ V[:, 1]) * np.eye(5))
@@ -153,7 +154,7 @@ def test_monte_carlo_estimate_is_within_its_confidence_radius():
 
 @pytest.mark.parametrize("act", ["sigmoid", "tanh"])
 def test_lemma_c1_holds_in_the_orthogonal_case_and_the_checker_rejects_wrong_values(act):
-    from certify.constants import nimc as C
+    from certify.nimc import constants as C
 
     rho = C.rho(act)
     rng = np.random.default_rng(3)
@@ -171,7 +172,7 @@ def test_lemma_c1_holds_in_the_orthogonal_case_and_the_checker_rejects_wrong_val
 
 
 def test_theorem_d5_bound_is_below_lambda_min_and_needs_sigma_k_one():
-    from certify.constants import nimc as C
+    from certify.nimc import constants as C
 
     rho = C.rho("sigmoid")
     U, V = nimc.random_truth(3, 3, kappa=2.0, seed=5)

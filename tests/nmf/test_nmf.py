@@ -11,8 +11,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from certify import nmf
 from certify.errors import InputError
-from certify.nonconvex import nmf
 
 
 def _factors(rng, n, m, r, k=None):
@@ -444,3 +444,14 @@ def test_movielens_loader_missing_file(tmp_path):
         nmf.load_movielens(tmp_path)
     with pytest.raises(InputError, match="neither"):
         nmf.load_movielens(tmp_path / "nope")
+
+
+def test_the_segment_checker_is_kernel_code():
+    """certify.check.nmf (the exact re-check) loads no SciPy, scikit-learn, numba, matplotlib or
+    cvxpy and nothing of the solver side."""
+    import subprocess
+
+    code = ("import sys, certify.check.nmf; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('scipy', 'sklearn', 'numba', 'matplotlib', 'cvxpy') or m.startswith(('certify.nmf', 'certify.nonconvex'))))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == "[]"

@@ -1,4 +1,4 @@
-"""Enclosures of the NIMC moments and of rho (certify.constants.nimc), checked against independent
+"""Enclosures of the NIMC moments and of rho (certify.nimc.constants), checked against independent
 float quadrature, closed forms, symmetry identities and the published values."""
 
 import json
@@ -14,8 +14,8 @@ from scipy.integrate import quad  # noqa: E402
 from scipy.special import expit  # noqa: E402
 
 from certify.cli import main  # noqa: E402
-from certify.constants import nimc as C  # noqa: E402
 from certify.errors import InputError  # noqa: E402
+from certify.nimc import constants as C  # noqa: E402
 
 FUNCS = {
     "sigmoid": (expit, lambda z: expit(z) * (1 - expit(z))),
@@ -150,7 +150,7 @@ def test_orthogonal_lambda_min_is_at_least_rho_with_the_gap():
 
 
 def test_orthogonal_lambda_min_agrees_with_the_float_population_hessian():
-    from certify.nonconvex import nimc
+    from certify import nimc
 
     rng = np.random.default_rng(0)
     for act in ("sigmoid", "tanh", "relu"):
