@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import math
 import os
@@ -13,7 +14,7 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "jsonable", "load_npy", "parse_array", "parse_grid"]
+__all__ = ["atomic_write_text", "atomic_write_bytes", "jsonable", "load_npy", "parse_array", "parse_grid", "utc_now"]
 
 
 _KIND = (
@@ -240,3 +241,9 @@ def parse_grid(text, name: str, max_count: int = MAX_GRID) -> list[float]:
     if not all(math.isfinite(v) for v in vals):
         raise InputError(f"{name}: contains NaN or infinite values")
     return vals
+
+
+def utc_now() -> str:
+    """The current time in UTC, ISO 8601 to the second (``2026-11-30T17:07:51+00:00``): the
+    ``created`` stamp of the files certify writes (certificates, validation results, sweep stores)."""
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()

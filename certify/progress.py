@@ -1,53 +1,156 @@
-"""A dependency-free progress bar with an ETA, for long runs (written to stderr)."""
+"""Progress bars with an ETA for long runs (on stderr), drawn by tqdm.
+
+``Progress(total, label).update(done)`` takes the number of units finished so far (not an
+increment), so it can be handed as the ``progress(done, total)`` callback of the library's long
+runs.  Where it draws:
+
+* on a terminal: a bar redrawn in place (at most every 0.2 s), left on its line when closed;
+* in a Jupyter notebook (an IPython kernel): a widget when ipywidgets is installed, else the text
+  bar in the cell's output;
+* anywhere else (a pipe, a log file, CI): nothing, as tqdm does when its stream is not a terminal.
+
+``enabled=False`` silences it everywhere; so does tqdm's ``TQDM_DISABLE=1``.  The ETA is the
+average rate since the bar was created (from ``initial``: units already done when it starts, e.g.
+resumed sweep points, do not count as speed) applied to what is left, shown from the first update
+on (never ``nan``).
+"""
 
 from __future__ import annotations
 
+import os
 import sys
-import time
+import threading
+from collections.abc import Callable
+from typing import IO, Any
+
+__all__ = ["Progress"]
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (not a console such as qtconsole or Spyder), as tqdm.autonotebook decides."""
+    if "ipykernel.zmqshell" not in sys.modules:
+        return False
+    try:
+        shell = sys.modules["IPython"].get_ipython()
+    except Exception:  # noqa: BLE001 - no IPython shell: not a notebook
+        return False
+    name = type(shell).__name__.lower()
+    return shell is not None and "qt" not in name and "spyder" not in name
+
+
+def _size(stream: Any) -> tuple[int, int] | None:
+    """``(columns, lines)`` of the terminal behind ``stream`` (zeros: a terminal that reports no
+    size, as some pseudo-terminals and containers do), or None."""
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, OSError, ValueError):  # not a file, or not a terminal
+        return None
+    return size.columns, size.lines
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, OSError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
+_BAR_CLASSES: dict[str, type] = {}
+
+
+def _bar_class(widget: bool) -> type:
+    """tqdm's text bar, or its notebook widget, with a thread lock of its own (tqdm's default lock
+    is a multiprocessing semaphore, which the process pools of a sweep have no use for) and no
+    monitor thread (it only tunes ``miniters`` of iterator bars; no thread is left running while a
+    sweep forks its workers or handles SIGTERM)."""
+    key = "widget" if widget else "text"
+    if key not in _BAR_CLASSES:
+        if widget:
+            from tqdm.notebook import tqdm as base  # noqa: PLC0415 - IPython and ipywidgets only here
+        else:
+            from tqdm.std import tqdm as base  # noqa: PLC0415 - tqdm only when a bar is drawn
+        cls = type(f"_Certify{base.__name__}", (base,), {"monitor_interval": 0})
+        cls.set_lock(threading.RLock())
+        _BAR_CLASSES[key] = cls
+    return _BAR_CLASSES[key]
+
+
+def _widgets_available() -> bool:
+    try:
+        from tqdm.notebook import IProgress  # noqa: PLC0415
+    except ImportError:
+        return False
+    return IProgress is not None
 
 
 class Progress:
-    """``p = Progress(total, label); p.update(done); p.close()``.
+    """``p = Progress(total, label); p.update(done); p.close()``, or ``with Progress(...) as p: ...``.
 
-    On a terminal the bar is redrawn in place (at most every 0.2 s); otherwise a line is printed at
-    every 10 %.  ``enabled=False`` makes it silent.
+    ``update(done, total=None)`` sets the count of finished units (and, if given, a new total).
+    ``callback`` is ``update`` when a bar is drawn and ``None`` otherwise, for library functions
+    whose ``progress=None`` skips the reporting.
     """
 
-    def __init__(self, total: int, label: str = "", stream=None, enabled: bool = True):
+    def __init__(self, total: int, label: str = "", stream: IO[str] | None = None, enabled: bool = True, *,
+                 initial: int = 0, unit: str = "it"):
         self.total = max(int(total), 1)
         self.label = label
-        self.stream = stream or sys.stderr
-        self.enabled = enabled
-        self.t0 = time.perf_counter()
-        self._last = 0.0
-        self._decile = -1
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = bool(enabled)
+        self.done = max(int(initial), 0)
+        self._bar: Any = None
+        if not self.enabled:
+            return
+        notebook = stream is None and _in_notebook()
+        if not (notebook or _is_terminal(self.stream)):
+            return
+        widget = notebook and _widgets_available()
+        kwargs: dict[str, Any] = {"total": self.total, "desc": label or None, "initial": min(self.done, self.total),
+                                  "unit": unit, "mininterval": 0.2, "smoothing": 0.0}
+        if not widget:
+            kwargs["file"] = self.stream
+            columns, lines = _size(self.stream) or (None, None)
+            if columns == 0 or lines == 0:  # a size not reported: tqdm would draw nothing, or hide the bar
+                kwargs.update(ncols=columns or 80, nrows=lines or 24)
+            else:
+                kwargs["dynamic_ncols"] = True  # follow the window's width
+        try:
+            self._bar = _bar_class(widget)(**kwargs)
+        except ImportError:  # a notebook whose widgets cannot be shown: the text bar
+            kwargs["file"] = self.stream
+            self._bar = _bar_class(False)(**kwargs)
+
+    @property
+    def active(self) -> bool:
+        """Whether a bar is drawn."""
+        return self._bar is not None
+
+    @property
+    def callback(self) -> Callable[..., None] | None:
+        """``update`` when a bar is drawn, else ``None``."""
+        return self.update if self._bar is not None else None
 
     def update(self, done: int, total: int | None = None) -> None:
         if total is not None:
             self.total = max(int(total), 1)
-        if not self.enabled:
+        self.done = min(max(int(done), 0), self.total)
+        bar = self._bar
+        if bar is None:
             return
-        now = time.perf_counter()
-        frac = min(max(done / self.total, 0.0), 1.0)
-        elapsed = now - self.t0
-        eta = elapsed * (1 - frac) / frac if frac > 0 else float("nan")
-        if self.tty:
-            if now - self._last < 0.2 and frac < 1.0:
-                return
-            self._last = now
-            width = 30
-            bar = "#" * int(round(width * frac)) + "-" * (width - int(round(width * frac)))
-            self.stream.write(f"\r{self.label} [{bar}] {100 * frac:5.1f}%  elapsed {elapsed:6.1f} s  ETA {eta:6.1f} s")
-            self.stream.flush()
-        else:
-            decile = int(frac * 10)
-            if decile > self._decile:
-                self._decile = decile
-                self.stream.write(f"{self.label} {100 * frac:5.1f}%  elapsed {elapsed:.1f} s  ETA {eta:.1f} s\n")
-                self.stream.flush()
+        if total is not None and bar.total != self.total:
+            bar.total = self.total
+            bar.refresh()
+        if self.done != bar.n:
+            bar.update(self.done - bar.n)
 
     def close(self) -> None:
-        if self.enabled and self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
+        """Draw the final state and end the bar's line (idempotent)."""
+        bar, self._bar = self._bar, None
+        if bar is not None:
+            bar.close()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,8 @@
+"""``python -m certify.cli ...``: the ``certify`` command."""
+
+import sys
+
+from . import main
+
+if __name__ == "__main__":
+    sys.exit(main())
