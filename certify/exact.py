@@ -1,4 +1,5 @@
-"""Moved to :mod:`certify.check.exact.core` (this import path stays for one release; see CHANGELOG.md)."""
+"""Moved to :mod:`certify.check.exact` (this import path, an alias of its compatibility module
+:mod:`certify.check.exact.core` with every former name, stays for one release; see CHANGELOG.md)."""
 
 import sys
 

@@ -5,11 +5,11 @@ when every numeric claim in it is proved in exact rational arithmetic; a claim t
 makes the outcome "undecided" (exit 4) or, when it is shown false, "disproved" (exit 1).
 
 The claims and how each one is decided (all on the rational instance ``(X_q, M*_q)`` that
-:func:`certify.exact.verify_exact` builds next to the file's floats, scaled by ``c``):
+:func:`~certify.check.exact.operator_proof.verify_exact` builds next to the file's floats, scaled by ``c``):
 
 ``delta``
     ``δ(X, Z) <= delta``: ``X`` is a spurious second-order critical point of a δ-RIP operator
-    (the stored one, projected exactly); :func:`certify.exact.verify_exact`.
+    (the stored one, projected exactly); :func:`~certify.check.exact.operator_proof.verify_exact`.
 ``hess_min`` (curvature certificates)
     the same operator's Hessian is ``⪰ hess_min`` on the rotation complement (a strict minimum).
 ``delta_lower``, ``dual.delta_lower``
@@ -32,7 +32,7 @@ records
     by the verifiers), ``solver`` (provenance): "not a proof claim".
 
 Every relaxation is stated in the claim's entry: δ upwards and lower bounds/μ downwards by at most
-``2 rtol`` (relative, ``rtol = 1e-9`` by default), as in :mod:`certify.exact`.  NumPy is used only
+``2 rtol`` (relative, ``rtol = 1e-9`` by default), as in :mod:`~certify.check.exact.operator_proof`.  NumPy is used only
 to propose (eigen-decompositions, roundings); each proposal is checked exactly.
 """
 
@@ -45,25 +45,11 @@ from fractions import Fraction
 import numpy as np
 
 from ...errors import InputError
-from .core import (
-    DISPROOF_RTOL,
-    ExactReport,
-    _F,
-    _Q,
-    _eye,
-    _flint,
-    _float,
-    _from_flat,
-    _grid,
-    _jacobian,
-    _psd,
-    _qstr,
-    _rotation_complement,
-    _to_np,
-    _vec,
-    simplest_between,
-    verify_exact,
-)
+from .derivatives import _jacobian, _rotation_complement
+from .operator_proof import DISPROOF_RTOL, verify_exact
+from .psd import _psd
+from .rational import _F, _Q, _eye, _float, _from_flat, _grid, _qstr, _to_np, _vec, flint, simplest_between
+from .report import ExactReport
 
 __all__ = ["verify_certificate_exact", "dual_lower_bound_exact", "curvature_upper_bound_exact", "VERDICTS"]
 
@@ -125,6 +111,7 @@ def _nuclear_upper(G, fl):
 
 
 def _trace(M):
+    """``tr M``, exactly."""
     s = 0
     for i in range(M.nrows()):
         s += M[i, i]
@@ -134,7 +121,7 @@ def _trace(M):
 def _hessian_adjoint(X, M, y, V, fl):
     """``S(y) + K(V)`` on the instance ``(X, M)`` in vec coordinates (``n^2 x n^2``):
     ``S(y) = sym(𝐗 y e^T)`` and ``K(V) = w e^T + e w^T + 𝐗 V 𝐗^T``, ``w = vec(sym Σ_k V_kk)``;
-    ``<H, S(y)> = <y, 𝐗^T H e>`` and ``<H, K(V)> = <V, ½ ∇²f>`` (see :mod:`certify.rip.lmi`)."""
+    ``<H, S(y)> = <y, 𝐗^T H e>`` and ``<H, K(V)> = <V, ½ ∇²f>`` (see :mod:`certify.check.duality`)."""
     n, r = X.nrows(), X.ncols()
     e = _vec(X * X.transpose() - M, fl)
     J = _jacobian(X, fl)
@@ -155,11 +142,11 @@ def dual_lower_bound_exact(X, M, y, V, fl=None):
     """The exact lower bound on ``δ`` of the instance ``(X, M)`` certified by any ``y`` and any
     ``V ⪰ 0`` (``V`` is *assumed* PSD: the caller proves it), ``(bound, reason)``.
 
-    JMLR19 eq. (24) in the form of :mod:`certify.rip.lmi`: ``G = -(S(y) + K(V))`` and, for any
+    JMLR19 eq. (24) in the form of :mod:`certify.check.duality`: ``G = -(S(y) + K(V))`` and, for any
     split ``G = P - N`` with ``P, N ⪰ 0``, ``U1 = P / (tr P + tr N)``, ``U2 = N / (tr P + tr N)`` is
     dual feasible with value ``tr G / (tr P + tr N)``.  ``X``, ``M``: fmpq_mat; ``y``: fmpq column.
     """
-    fl = fl or _flint()
+    fl = fl or flint()
     G = _hessian_adjoint(X, M, y, V, fl) * (-1)
     den, why = _nuclear_upper(G, fl)
     if den is None:
@@ -178,7 +165,7 @@ def curvature_upper_bound_exact(X, M, y, V, delta, fl=None):
     with ``G = S(y) + K(V)`` (``<H, S(y)> = <y, 𝐗^T H e> = 0``), so ``μ <= 2 (tr G + δ (tr P + tr N)) / tr V``.
     Returns ``(bound, reason)``.
     """
-    fl = fl or _flint()
+    fl = fl or flint()
     trV = _F(_trace(V))
     if trV <= 0:
         return None, "V = 0"
@@ -220,11 +207,13 @@ def _carry(inst, P, scale, y, r, fl):
 
 
 def _claim(name, statement, claimed, verdict, detail, **extra) -> dict:
+    """One entry of the report's ``claims`` (``verdict`` one of ``VERDICTS``)."""
     assert verdict in VERDICTS
     return {"claim": name, "statement": statement, "claimed": claimed, "verdict": verdict, "detail": detail, **extra}
 
 
 def _rel(x) -> Fraction:
+    """``max(1, |x|)``: the scale of a relative relaxation."""
     return Fraction(max(1.0, abs(float(x))))
 
 
@@ -232,7 +221,7 @@ def _rel(x) -> Fraction:
 # the stages, one per claim
 # ---------------------------------------------------------------------------------------------
 def _stage_upper(cert, domain, rtol, max_den, repair):
-    """``delta`` (and ``hess_min``): the operator proof of :func:`certify.exact.verify_exact`."""
+    """``delta`` (and ``hess_min``): the operator proof of :func:`~certify.check.exact.operator_proof.verify_exact`."""
     hess_min = (cert.formulation or {}).get("hess_min") if isinstance(cert.formulation, dict) else None
     report = verify_exact(cert.operator, cert.X, cert.Z, cert.delta, mu=hess_min, domain=domain, rtol=rtol,
                           max_den=max_den, repair=repair)
@@ -298,6 +287,8 @@ def _dual_bound_of_file(cert, inst, fl):
 
 
 def _lower_verdict(name, statement, claimed, bound, why, upper, rtol):
+    """The verdict on one claimed lower bound on δ, given the exact dual ``bound`` (or why there is
+    none) and the proved ``upper`` bound (or None)."""
     if not isinstance(claimed, (int, float)) or not math.isfinite(claimed):
         verdict = "disproved" if upper is not None and claimed == math.inf else "undecided"
         return _claim(name, statement, claimed, verdict, f"the claimed value {claimed!r} is not a finite number"
@@ -324,13 +315,15 @@ def _lower_verdict(name, statement, claimed, bound, why, upper, rtol):
 
 
 def _curvature_fields(cert):
+    """``formulation`` of a curvature certificate, else None."""
     f = cert.formulation if isinstance(cert.formulation, dict) else {}
     if f.get("problem") != "curvature":
         return None
     return f
 
 
-def _frob2(M):
+def _frob2(M) -> Fraction:
+    """``||M||_F^2`` as a Fraction."""
     s = 0
     for x in M.entries():
         s += x * x
@@ -411,6 +404,8 @@ def _stage_mu_upper(cert, inst, rtol, fl):
 
 
 def _curvature_bound_of_file(cert, cd, inst, delta, fl):
+    """The exact upper bound on μ* that the stored curvature dual point ``cd`` gives on the rational
+    instance (``V`` carried over and restricted to the rotation complement, exactly PSD)."""
     try:
         P = np.asarray(cd["P"], dtype=float)
         y = np.asarray(cd["y"], dtype=float).reshape(-1)
@@ -443,6 +438,7 @@ def _curvature_bound_of_file(cert, cd, inst, delta, fl):
 
 
 def _records(cert) -> list:
+    """The entries that are "not a proof claim": records and provenance."""
     out = []
     if cert.validations:
         out.append(_claim("validations", "SGD experiments from perturbed starts", f"{len(cert.validations)} record(s)",
@@ -457,6 +453,7 @@ def _records(cert) -> list:
 
 
 def _combine(claims) -> tuple[str, str]:
+    """``(outcome, reason)`` of a list of claims: disproved if any is, proved if all are."""
     proof = [c for c in claims if c["verdict"] != "not a proof claim"]
     bad = [c for c in proof if c["verdict"] == "disproved"]
     open_ = [c for c in proof if c["verdict"] == "undecided"]
@@ -473,6 +470,7 @@ _NUMERIC = (OverflowError, ZeroDivisionError, FloatingPointError, np.linalg.LinA
 
 
 def _guarded(stage, on_error):
+    """``stage()``, or ``on_error(reason)`` when a float proposal fails (``_NUMERIC``)."""
     try:
         return stage()
     except _NUMERIC as exc:
@@ -518,14 +516,14 @@ def _check_values(cert, claims, domain) -> None:
 
 def verify_certificate_exact(cert, *, domain: str = "all", rtol: float = 1e-9, max_den: int = 10**6,
                              repair: bool = True) -> ExactReport:
-    """Decide every claim of ``cert`` (a :class:`~certify.certificates.Certificate`) exactly; the
-    returned :class:`~certify.exact.ExactReport` lists them in ``claims`` and its ``outcome`` is
+    """Decide every claim of ``cert`` (a :class:`~certify.check.format.Certificate`) exactly; the
+    returned :class:`~certify.check.exact.report.ExactReport` lists them in ``claims`` and its ``outcome`` is
     ``"proved"`` only when every proof claim is proved (module docstring)."""
     from ..format import Certificate  # noqa: PLC0415 - the format, no solver
 
     if not isinstance(cert, Certificate):
         raise InputError(f"cert: expected a Certificate, got {type(cert).__name__}")
-    fl = _flint()
+    fl = flint()
     t0 = time.perf_counter()
     try:
         report, claims, upper = _stage_upper(cert, domain, rtol, max_den, repair)

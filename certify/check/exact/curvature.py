@@ -1,6 +1,6 @@
 """Exact verification of a curvature-SDP result file's claims — part of the trusted checker.
 
-The claims (:mod:`certify.curvature_file`, instance normalized to ``||ZZ^T||_F = 1``) are decided on a
+The claims (:mod:`certify.check.curvature`, instance normalized to ``||ZZ^T||_F = 1``) are decided on a
 rational instance ``(X_q, M_q)`` next to the reduced, normalized floats (``M_q = Z_q Z_q^T``; its
 norm is not exactly 1, so every normalized figure is compared by squaring:
 ``μ_norm = μ_q / ||M_q||``, ``||∇f_norm|| = ||∇f_q|| / ||M_q||^{3/2}``):
@@ -9,7 +9,7 @@ norm is not exactly 1, so every normalized figure is compared by squaring:
     for any ``y ≠ 0`` and every ``H`` in the δ-band: ``||y|| ||𝐗^T H e|| >= -<H, S(y)>
     >= -(tr S + δ (tr P + tr N)) =: B`` for an exact split ``S(y) = P - N``; so ``||∇f_q|| >= 2B / ||y||``.
 ``mu_upper``
-    :func:`certify.exact_claims.curvature_upper_bound_exact`, with the gradient term ``g ||y||``
+    :func:`certify.check.exact.claims.curvature_upper_bound_exact`, with the gradient term ``g ||y||``
     bounded above by an exact rational square root when ``g > 0``.
 ``mu``
     the stored operator (not rescaled), rounded to rationals and — for ``g = 0`` — projected exactly
@@ -25,34 +25,22 @@ from fractions import Fraction
 
 import numpy as np
 
-from .core import (
-    ExactReport,
-    _F,
-    _Q,
-    _band,
-    _derivs,
-    _flint,
-    _float,
-    _from_flat,
-    _grid,
-    _hessian_check,
-    _project_first_order,
-    _qstr,
-    _rotation_complement,
-    _to_np,
-    simplest_between,
-)
+from ...linalg import normalize_pair
 from .claims import (
     _carry,
     _claim,
     _combine,
+    _frob2,
     _hessian_adjoint,
     _nuclear_upper,
     _rational_psd,
     _trace,
     curvature_upper_bound_exact,
 )
-from ...linalg import normalize_pair
+from .conditions import _band, _hessian_check
+from .derivatives import _derivs, _project_first_order, _rotation_complement
+from .rational import _F, _Q, _float, _from_flat, _grid, _qstr, _to_np, flint, simplest_between
+from .report import ExactReport
 
 __all__ = ["verify_curvature_exact", "sqrt_up", "sqrt_down"]
 
@@ -76,13 +64,6 @@ def sqrt_down(q: Fraction) -> Fraction:
         return Fraction(0)
     b = _SQRT_BITS + max(0, (q.denominator.bit_length() - q.numerator.bit_length()) // 2 + 1)
     return Fraction(math.isqrt((q.numerator << (2 * b)) // q.denominator), 1 << b)
-
-
-def _frob2(M) -> Fraction:
-    s = 0
-    for x in M.entries():
-        s += x * x
-    return _F(s)
 
 
 def _instance(cf, fl):
@@ -143,6 +124,7 @@ def _farkas(cf, inst, rtol, fl):
 
 
 def _mu_upper(cf, inst, rtol, fl):
+    """``mu_upper``: weak duality with the stored dual point (plus the gradient term when ``g > 0``)."""
     stmt = "mu*(X, Z, delta, grad_tol) <= mu_upper for every delta-RIP operator (weak duality, stored dual point)"
     if cf.mu_upper is None:
         return []
@@ -195,6 +177,8 @@ def _mu_upper(cf, inst, rtol, fl):
 
 
 def _mu_lower(cf, inst, rtol, fl):
+    """``mu``: the stored operator (projected exactly when ``g = 0``) is in the band, has a small
+    enough gradient and curvature ``>= mu`` (relaxed by at most ``2 rtol``), all exactly."""
     stmt = "the stored operator is in the delta-band, has ||grad f(X)|| <= grad_tol and curvature >= mu (mu* >= mu)"
     if cf.mu is None:
         return []
@@ -233,10 +217,10 @@ def _mu_lower(cf, inst, rtol, fl):
 
 
 def verify_curvature_exact(cf, *, rtol: float = 1e-9) -> ExactReport:
-    """Every claim of a :class:`~certify.curvature_file.CurvatureFile`, decided exactly."""
+    """Every claim of a :class:`~certify.check.curvature.CurvatureFile`, decided exactly."""
     import time  # noqa: PLC0415
 
-    fl = _flint()
+    fl = flint()
     t0 = time.perf_counter()
     try:
         inst = _instance(cf, fl)

@@ -9,9 +9,9 @@ import json
 import numpy as np
 import pytest
 
+from certify.check.exact.curvature import sqrt_down, sqrt_up
 from certify.curvature_file import CurvatureFile
 from certify.errors import CertificateFormatError
-from certify.exact_curvature import sqrt_down, sqrt_up
 from certify.rip.curvature import curvature
 
 pytest.importorskip("flint")

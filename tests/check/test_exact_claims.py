@@ -1,4 +1,4 @@
-"""Every claim of a certificate file decided exactly (certify.exact_claims), and the float
+"""Every claim of a certificate file decided exactly (certify.check.exact.claims), and the float
 verifier's checks of the same claims; negative tests feed each checker a false claim."""
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import pytest
 pytest.importorskip("flint")
 
 from certify.certificates import load  # noqa: E402
+from certify.check.exact.claims import verify_certificate_exact  # noqa: E402
+from certify.check.exact.rational import _qstr  # noqa: E402
 from certify.cli import main  # noqa: E402
-from certify.exact import _qstr  # noqa: E402
-from certify.exact_claims import verify_certificate_exact  # noqa: E402
 from certify.rip.lmi import dual_lower_bound, lmi_data  # noqa: E402
 
-CATALOG = Path(__file__).resolve().parents[1] / "counterexamples"
+CATALOG = Path(__file__).resolve().parents[2] / "counterexamples"
 FILES = sorted(p.name for p in CATALOG.glob("*.json"))
 SMALL = ["zhang2018_sdp.json", "zhang2018_published.json", "overparameterized_r2_rstar1.json", "example1_n3.json"]
 
