@@ -8,7 +8,6 @@ calls a solver.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import math
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import CertificateFormatError, InputError
-from ..io import atomic_write_text
+from ..io import atomic_write_text, utc_now
 from ..io import jsonable as _jsonable
 from ..linalg import as_factor
 from .operators import MeasurementOperator
@@ -70,7 +69,7 @@ class DualCertificate:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> "DualCertificate":
+    def from_dict(cls, d: dict) -> DualCertificate:
         try:
             return cls(
                 P=np.array(d["P"], dtype=float),
@@ -137,7 +136,7 @@ class Certificate:
         self.X = as_factor(self.X, "X")
         self.Z = as_factor(self.Z, "Z")
         if self.created is None:
-            self.created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+            self.created = utc_now()
 
     @property
     def n(self) -> int:
@@ -215,7 +214,7 @@ class Certificate:
         return atomic_write_text(path, self.to_json() + "\n")
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Certificate":
+    def from_dict(cls, d: dict) -> Certificate:
         from .schema import validate_certificate  # noqa: PLC0415 - schema, shapes and size bounds first
 
         validate_certificate(d)
@@ -226,7 +225,8 @@ class Certificate:
         version = d.get("format_version")
         if version != FORMAT_VERSION:
             raise CertificateFormatError(
-                f"certificate: format_version {version!r} is not supported (this is certify {__version__}, format {FORMAT_VERSION})"
+                f"certificate: format_version {version!r} is not supported "
+                f"(this is certify {__version__}, format {FORMAT_VERSION})"
             )
         try:
             inst = d["instance"]

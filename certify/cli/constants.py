@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..nimc.activations import ACTIVATIONS
 from ._common import Subparsers, add_json_flag
 from .exitcodes import EXIT_NEGATIVE, EXIT_OK
 
 __all__ = ["add_parser", "run"]
 
-_ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
@@ -26,7 +26,7 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
                     "inductive matrix completion (Zhong, Jain, Song, Dhillon 2018, eq. (9), Lemma C.1), as "
                     "interval-arithmetic enclosures (python-flint/Arb; no float quadrature error estimate is trusted).")
     p.add_argument("family", choices=("nimc",), help="nimc: the constants of non-linear inductive matrix completion")
-    p.add_argument("--activation", choices=_ACTIVATIONS, default="sigmoid", help="activation phi (default: sigmoid)")
+    p.add_argument("--activation", choices=ACTIVATIONS, default="sigmoid", help="activation phi (default: sigmoid)")
     p.add_argument("--digits", type=int, default=30, help="decimal digits of the enclosures (5..200, default 30)")
     add_json_flag(p)
     p.set_defaults(func=run)
@@ -35,7 +35,7 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """``certify constants nimc``: print (or ``--json``) the enclosures; exit 1 if rho disagrees with the paper."""
-    from ..constants import nimc as C  # noqa: PLC0415 - python-flint is imported only here
+    from ..nimc import constants as C  # noqa: PLC0415 - python-flint is imported only here
 
     act, digits = args.activation, args.digits
     mom = C.moments(act, digits)

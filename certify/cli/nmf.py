@@ -68,9 +68,9 @@ def load_data(spec: str, *, gamma: float = 0.5, seed: int = 0) -> tuple:
     """``(X, mask, info, planted_or_None)`` for a DATA argument (see the --help text)."""
     import numpy as np  # noqa: PLC0415
 
+    from .. import nmf  # noqa: PLC0415
     from ..errors import InputError  # noqa: PLC0415
     from ..io import load_npy  # noqa: PLC0415
-    from ..nonconvex import nmf  # noqa: PLC0415
 
     if not isinstance(spec, str) or not spec.strip():
         raise InputError(f"DATA: expected a dataset name, planted:N[:R], a .npy file or a MovieLens folder. {_DATA_HELP}")
@@ -115,9 +115,9 @@ def load_data(spec: str, *, gamma: float = 0.5, seed: int = 0) -> tuple:
 
 def run(args: argparse.Namespace) -> int:
     """``certify nmf-landscape DATA``: certified curvature along segments to NMF optima."""
+    from .. import nmf  # noqa: PLC0415
     from .._version import __version__  # noqa: PLC0415
     from ..errors import InputError  # noqa: PLC0415
-    from ..nonconvex import nmf  # noqa: PLC0415
     from ..progress import Progress  # noqa: PLC0415
 
     t0 = time.perf_counter()

@@ -425,14 +425,9 @@ class CurvatureProfile:
         ax.set_ylabel("μ*  (λ_min ∇²f, ‖ZZᵀ‖=1)")
         ax.legend(fontsize=8)
         if path is not None:
-            import io  # noqa: PLC0415
-            from pathlib import Path  # noqa: PLC0415
+            from ..plotting import save_figure  # noqa: PLC0415
 
-            from ..io import atomic_write_bytes  # noqa: PLC0415
-
-            buf = io.BytesIO()
-            fig.savefig(buf, format=Path(path).suffix.lstrip(".") or "png", dpi=120, bbox_inches="tight")
-            atomic_write_bytes(path, buf.getvalue())
+            save_figure(fig, path, close=False)  # the figure is returned
         return fig
 
 
