@@ -134,7 +134,8 @@ def default_settings(name: str) -> dict:
     return dict(_DEFAULTS[name])
 
 
-def solve_problem(problem, solver: str | None = None, settings: dict | None = None, *, allow_infeasible: bool = False) -> SolveInfo:
+def solve_problem(problem, solver: str | None = None, settings: dict | None = None, *,
+                  allow_infeasible: bool = False) -> SolveInfo:
     """Solve a cvxpy problem; raise :class:`SolverError` when the solver fails outright.
 
     ``allow_infeasible``: a (primal) infeasible answer is returned instead of raised; the caller

@@ -14,8 +14,8 @@ the bounds any dual point gives), :mod:`~certify.check.curvature` (curvature res
 :mod:`~certify.check.exact` (exact verification; needs python-flint).
 """
 
-from .format import Certificate, DualCertificate, Tolerances, VerificationReport, load, verify
 from .curvature import CurvatureFile, CurvatureReport, load_curvature
+from .format import Certificate, DualCertificate, Tolerances, VerificationReport, load, verify
 from .operators import CompactOperator, ExplicitOperator, MeasurementOperator, RipConstant
 
 __all__ = [

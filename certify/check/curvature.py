@@ -121,7 +121,7 @@ class CurvatureFile:
     exact: dict | None = None
 
     @classmethod
-    def from_dict(cls, d: dict) -> "CurvatureFile":
+    def from_dict(cls, d: dict) -> CurvatureFile:
         if not isinstance(d, dict) or d.get("format") != FORMAT:
             raise CertificateFormatError(f"curvature file: 'format' must be {FORMAT!r}")
         if d.get("format_version") != FORMAT_VERSION:
@@ -227,8 +227,8 @@ class CurvatureFile:
         return rep
 
     def _verify_operator(self, check, rep) -> None:
-        from .format import _dense_derivatives  # noqa: PLC0415 - the verifier's own derivative code
         from .duality import lmi_data  # noqa: PLC0415
+        from .format import _dense_derivatives  # noqa: PLC0415 - the verifier's own derivative code
 
         if self.operator is None:
             check("operator_present", False, None, "a feasible result needs an operator")

@@ -212,7 +212,7 @@ class SegmentCertificate:
         lam = np.asarray(lam, dtype=float)
         return 2 * c[2] + 6 * c[3] * lam + 12 * c[4] * lam * lam
 
-    def check_exact(self, W, H, W_star, H_star, X, mask=None, backend: str = "auto") -> "SegmentCheck":
+    def check_exact(self, W, H, W_star, H_star, X, mask=None, backend: str = "auto") -> SegmentCheck:
         """:func:`check_segment_certificate` on this certificate."""
         return check_segment_certificate(self, W, H, W_star, H_star, X, mask, backend=backend)
 
@@ -284,7 +284,7 @@ class _Exact:
         return np.dot(A, B)
 
     def dot(self, P, Q):
-        return sum((p * q for p, q in zip(P.reshape(-1).tolist(), Q.reshape(-1).tolist())), self.zero)
+        return sum((p * q for p, q in zip(P.reshape(-1).tolist(), Q.reshape(-1).tolist(), strict=True)), self.zero)
 
     @staticmethod
     def to_fraction(x) -> Fraction:

@@ -131,12 +131,12 @@ class MeasurementOperator:
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
-    def from_matrices(cls, A) -> "ExplicitOperator":
+    def from_matrices(cls, A) -> ExplicitOperator:
         """An explicit operator from its measurement matrices ``A`` of shape ``(m, n, n)``."""
         return ExplicitOperator(A)
 
     @staticmethod
-    def from_dict(data: dict) -> "MeasurementOperator":
+    def from_dict(data: dict) -> MeasurementOperator:
         """Rebuild an operator from :meth:`to_dict` output (no numerical validation)."""
         if not isinstance(data, dict) or "type" not in data:
             raise InputError("operator: expected an object with a 'type' field")
@@ -168,7 +168,7 @@ class MeasurementOperator:
         lo, hi = self.spectrum_bounds(_check_domain(domain))
         return rip_from_bounds(lo, hi, domain)
 
-    def scaled(self, t: float) -> "MeasurementOperator":  # pragma: no cover
+    def scaled(self, t: float) -> MeasurementOperator:  # pragma: no cover
         raise NotImplementedError
 
     # -- the objective ------------------------------------------------------------------------
@@ -271,7 +271,7 @@ class ExplicitOperator(MeasurementOperator):
             return 0.0, float(lam.max())
         return float(lam.min()), float(lam.max())
 
-    def scaled(self, t: float) -> "ExplicitOperator":
+    def scaled(self, t: float) -> ExplicitOperator:
         """The operator ``sqrt(t) A`` (Gram matrix ``t H``); ``t`` a finite real number > 0."""
         t = real(t, "t", lo=0.0, lo_open=True)
         return ExplicitOperator(np.sqrt(t) * self.A)
@@ -409,7 +409,7 @@ class CompactOperator(MeasurementOperator):
             lo, hi = min(lo, 1.0), max(hi, 1.0)
         return lo, hi
 
-    def scaled(self, t: float) -> "CompactOperator":
+    def scaled(self, t: float) -> CompactOperator:
         """Scaling by ``t`` also scales the identity on the complement, so the result is the lift
         in the enlarged basis only when ``t = 1``; we therefore keep ``H = t(𝐏Ĥ𝐏^T + I - 𝐏𝐏^T)``
         exact by storing it on the full space when ``n = d``, and refuse otherwise.  ``t``: a finite

@@ -359,7 +359,7 @@ def _numeric_array_fast(value, levels: int):
 
     shape = []
     nodes = [value]
-    for level in range(levels):
+    for _ in range(levels):
         if set(map(type, nodes)) != {list}:
             return None
         lens = set(map(len, nodes))

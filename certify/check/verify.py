@@ -138,8 +138,9 @@ def verify(
     and ``f(Z) = 0``; compares ``delta`` (if given) with the recomputed RIP constant; recomputes
     the lower bound of ``dual`` (a :class:`~certify.check.format.DualCertificate`, if given) and
     compares it with ``delta_lower`` (if given); ``claimed_hess_min`` (a claimed curvature, e.g. of
-    a strict counterexample) must not exceed the recomputed smallest Hessian eigenvalue; ``curvature`` (the ``formulation`` of a curvature-SDP
-    certificate) has its claims ``mu`` and ``mu_upper`` recomputed (:func:`_check_curvature_claims`).
+    a strict counterexample) must not exceed the recomputed smallest Hessian eigenvalue;
+    ``curvature`` (the ``formulation`` of a curvature-SDP certificate) has its claims ``mu`` and
+    ``mu_upper`` recomputed (:func:`_check_curvature_claims`).
 
     Scale: δ, criticality and every relative figure are invariant under ``(X, Z) -> (cX, cZ)``; the
     figures are computed on the instance normalized by a power of two
@@ -163,7 +164,8 @@ def verify(
         _check_dual(dual, delta_lower, pair, tol, checks, rep)
         if curvature is not None:
             _check_curvature_claims(curvature, pair, normalized, tol, checks, rep)
-    rep.failures = [f"{k}: {c['detail']} (value {c['value']}, tolerance {c['tolerance']})" for k, c in checks.items() if not c["passed"]]
+    rep.failures = [f"{k}: {c['detail']} (value {c['value']}, tolerance {c['tolerance']})"
+                    for k, c in checks.items() if not c["passed"]]
     rep.ok = not rep.failures
     return rep
 
@@ -177,7 +179,8 @@ def _check_structure(operator, tol, checks) -> bool:
         _check(checks, "operator_well_formed", good, max(err, asym), tol.structure, "P^T P = I and H_hat symmetric")
     else:
         if operator.n > DENSE_LIMIT:
-            raise InputError(f"operator: an explicit operator with n = {operator.n} > {DENSE_LIMIT} is too large to verify densely")
+            raise InputError(f"operator: an explicit operator with n = {operator.n} > {DENSE_LIMIT} "
+                             "is too large to verify densely")
         _check(checks, "operator_well_formed", True, 0.0, tol.structure, "explicit measurement matrices")
     return checks["operator_well_formed"]["passed"]
 

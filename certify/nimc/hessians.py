@@ -130,22 +130,22 @@ def _orthogonal_hessian_from_moments(k: int, mom: dict) -> np.ndarray:
     d = k
     n = 2 * d * k
     H = np.zeros((n, n))
-    I = np.eye(d)
+    eye = np.eye(d)
     for i in range(k):
         for j in range(k):
             if i == j:
                 T = b20 * np.eye(d)
                 T[i, i] = b22
                 T *= a20
-                a = g * I[i]
-                b = g * I[i]
+                a = g * eye[i]
+                b = g * eye[i]
             else:
                 T = (b10**2) * np.eye(d)
                 T[i, i] = T[j, j] = b12 * b10
                 T[i, j] = T[j, i] = b11**2
                 T *= a10**2
-                a = b11 * a10 * I[i] + b10 * a11 * I[j]  # E[φ'(x_i) φ(x_j) x]
-                b = b11 * a10 * I[j] + b10 * a11 * I[i]  # E[φ'(y_j) φ(y_i) y]
+                a = b11 * a10 * eye[i] + b10 * a11 * eye[j]  # E[φ'(x_i) φ(x_j) x]
+                b = b11 * a10 * eye[j] + b10 * a11 * eye[i]  # E[φ'(y_j) φ(y_i) y]
             si, sj = slice(i * d, (i + 1) * d), slice(j * d, (j + 1) * d)
             H[si, sj] = T  # u_i u_j
             H[d * k + i * d: d * k + (i + 1) * d, d * k + j * d: d * k + (j + 1) * d] = T  # v_i v_j

@@ -1,11 +1,12 @@
 """The catalog of counterexample certificates in ``counterexamples/``.
 
 Each entry is a function that builds a certificate, beside the published value it reproduces
-(``None`` when nothing was published); the tests compare the two (computed, published).  :func:`regenerate` writes every entry as a
-certificate file plus a ``README.md`` table; the command is ``certify catalog --dir counterexamples``.
+(``None`` when nothing was published); the tests compare the two (computed, published).
+:func:`regenerate` writes every entry as a certificate file plus a ``README.md`` table; the command
+is ``certify catalog --dir counterexamples``.
 
 Every file also carries the verdict of the exact rational verification of all its claims
-(:mod:`certify.exact_claims`, field ``"exact"``; needs python-flint, skipped without it): an entry
+(:mod:`certify.check.exact.claims`, field ``"exact"``; needs python-flint, skipped without it): an entry
 whose claims are not all *proved* is never written.  :func:`check` recomputes both verifications and
 fails a file that does not load, does not verify in floating point, or whose claims are not all
 proved exactly (or whose stored verdict differs).
@@ -15,14 +16,19 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from ..check.format import Certificate, load
 from ..errors import CertifyError, InputError
+from ..io import atomic_write_text
+from . import examples
+from .sdp import counterexample
+
+__all__ = ["ENTRIES", "CatalogEntry", "regenerate", "check", "published_certificate"]
 
 
 def _exact(cert: Certificate):
@@ -33,11 +39,6 @@ def _exact(cert: Certificate):
         return cert.verify(exact=True)
     except ExactUnavailableError:
         return None
-from ..io import atomic_write_text
-from . import examples
-from .sdp import counterexample
-
-__all__ = ["ENTRIES", "CatalogEntry", "regenerate", "check", "published_certificate"]
 
 
 @dataclass(frozen=True)
@@ -289,7 +290,8 @@ def _row(path: Path, cert: Certificate, ok: bool, entry: CatalogEntry) -> dict:
         "operator": cert.operator.to_dict()["type"], "delta": cert.delta,
         "delta_lower": float("nan") if cert.delta_lower is None else cert.delta_lower,
         "hess_min": float((cert.verification or {}).get("hess_min", float("nan"))),
-        "published": entry.published, "reference": entry.reference, "source": cert.source, "ok": ok, "description": cert.description or "",
+        "published": entry.published, "reference": entry.reference, "source": cert.source, "ok": ok,
+        "description": cert.description or "",
         **_exact_fields(cert.exact),
     }
 
