@@ -310,7 +310,7 @@ class NIMCData:
             self._Yo = np.take_along_axis(self.Y, self.cols[:, :, None], axis=1)
         return self._Yo
 
-    def subset(self, idx) -> "NIMCData":
+    def subset(self, idx) -> NIMCData:
         """The trials ``idx`` (an index array), sharing the gathered features."""
         idx = np.asarray(idx)
         sub = NIMCData(self.X[idx], self.Y[idx], self.rows[idx], self.cols[idx], self.A[idx], self.activation,
