@@ -30,8 +30,8 @@ _LAZY = {
     "Certificate": ("certify.check.format", "Certificate"),
     "load": ("certify.check.format", "load"),
     "verify": ("certify.check.format", "verify"),
-    "ValidationResult": ("certify.validation", "ValidationResult"),
-    "validate": ("certify.validation", "validate"),
+    "ValidationResult": ("certify.sgd.protocol", "ValidationResult"),
+    "validate": ("certify.sgd.protocol", "validate"),
 }
 
 

@@ -66,6 +66,7 @@ __all__ = [
     "curvature",
     "curvature_profile",
     "saddle_map",
+    "SaddleMap",
 ]
 
 #: |μ| below this (normalized units) is reported as μ* = 0 ("degenerate")
@@ -455,12 +456,60 @@ def curvature_profile(X, Z, deltas, grad_tol: float = 0.0, *, solver: str | None
     return CurvatureProfile(X=X, Z=Z, grad_tol=float(grad_tol), rows=rows)
 
 
-def saddle_map(delta: float, rhos, phis, z=(1.0, 0.0), *, grad_tol: float = 0.0, solver: str | None = None, progress=None) -> dict:
-    """The strict-saddle map: ``μ*`` at ``x = ρ (cos φ, sin φ)`` for the rank-1 ground truth ``z``
-    (default ``e_1``), over the grid ``rhos × phis`` (radians).
+@dataclass
+class SaddleMap:
+    """The strict-saddle map of :func:`saddle_map`: ``μ*`` over the grid ``rhos × phis``.
 
-    Returns a dict with ``rho``, ``phi``, ``mu_upper`` (the checked upper bound; ``nan`` where the
-    point is the ground truth or the solve failed), ``mu``, ``kind`` arrays of shape
+    ``rhos``, ``phis`` (radians, as given; ``phis_deg`` the same in degrees) are the axes; ``mu``
+    (the operator's curvature, a lower bound), ``mu_upper`` (the checked upper bound) and ``kind``
+    (strict-minimum / strict-saddle / degenerate / infeasible / ground-truth / error) are arrays of
+    shape ``(len(rhos), len(phis))``, ``mu`` and ``mu_upper`` ``nan`` where the point is the ground
+    truth, infeasible, or the solve failed.  ``to_dict()`` is its JSON form.  ``m["mu"]`` (the
+    dict returned before, keys ``delta``, ``z``, ``rho``, ``phi``, ``mu``, ``mu_upper``, ``kind``,
+    ``convention``) still works for one release, with a DeprecationWarning: use the attributes.
+    """
+
+    delta: float
+    z: np.ndarray
+    rhos: np.ndarray
+    phis: np.ndarray
+    mu: np.ndarray
+    mu_upper: np.ndarray
+    kind: np.ndarray
+    grad_tol: float = 0.0
+    convention: str = CONVENTION
+
+    #: the keys of the dict :func:`saddle_map` returned before, and the attributes they are now
+    _OLD_KEYS = {"delta": "delta", "z": "z", "rho": "rhos", "phi": "phis", "mu": "mu", "mu_upper": "mu_upper",
+                 "kind": "kind", "convention": "convention"}
+
+    @property
+    def phis_deg(self) -> np.ndarray:
+        return np.degrees(self.phis)
+
+    def __getitem__(self, key):
+        if key not in self._OLD_KEYS:
+            raise KeyError(key)
+        warnings.warn(f"saddle_map(...)[{key!r}] is deprecated: saddle_map returns a SaddleMap, use its attribute "
+                      f".{self._OLD_KEYS[key]}", DeprecationWarning, stacklevel=2)
+        return getattr(self, self._OLD_KEYS[key])
+
+    def to_dict(self) -> dict:
+        """Strict JSON: the axes, and ``mu``, ``mu_upper``, ``kind`` as nested lists (``null``
+        where ``nan``)."""
+        return jsonable({"delta": self.delta, "grad_tol": self.grad_tol, "z": self.z, "rhos": self.rhos,
+                         "phis": self.phis, "phis_deg": self.phis_deg, "mu": self.mu, "mu_upper": self.mu_upper,
+                         "kind": self.kind, "convention": self.convention}, nonfinite="null")
+
+
+def saddle_map(delta: float, rhos, phis, z=(1.0, 0.0), *, grad_tol: float = 0.0, solver: str | None = None,
+               progress=None) -> SaddleMap:
+    """The strict-saddle map: ``μ*`` at ``x = ρ (cos φ, sin φ)`` for the rank-1 ground truth ``z``
+    (default ``e_1``), over the grid ``rhos × phis`` (radians; the points of
+    :func:`certify.rip.rank1.rank1_grid`, as in the ``curvature-map`` sweep).
+
+    Returns a :class:`SaddleMap`: ``mu_upper`` (the checked upper bound; ``nan`` where the point is
+    the ground truth or the solve failed), ``mu``, ``kind`` arrays of shape
     ``(len(rhos), len(phis))``.  For δ < 1/2 every point except ``x = ±z`` should be a strict saddle.
     """
     delta = real(delta, "delta", lo=0.0, hi=1.0, hi_open=True)
@@ -472,25 +521,23 @@ def saddle_map(delta: float, rhos, phis, z=(1.0, 0.0), *, grad_tol: float = 0.0,
         raise InputError(f"z: expected a vector of length 2, got shape {z.shape}")
     if not np.any(z):
         raise InputError("z: the ground truth is zero; expected a nonzero vector of length 2")
+    from .rank1 import rank1_grid  # noqa: PLC0415
+
     mu = np.full((rhos.size, phis.size), np.nan)
     mu_up = np.full_like(mu, np.nan)
     kind = np.empty(mu.shape, dtype=object)
-    total, done = mu.size, 0
-    for i, rho in enumerate(rhos):
-        for j, phi in enumerate(phis):
-            x = rho * np.array([math.cos(phi), math.sin(phi)])
-            if np.linalg.norm(np.outer(x, x) - np.outer(z, z)) <= 1e-9 * float(z @ z):
-                kind[i, j] = "ground-truth"
-            else:
-                try:
-                    res = curvature(x, z, delta, grad_tol, solver=solver, certificate=False)
-                    kind[i, j] = res.kind
-                    if res.feasible:
-                        mu[i, j], mu_up[i, j] = res.mu, res.mu_upper
-                except SolverError:
-                    kind[i, j] = "error"
-            done += 1
-            if progress is not None:
-                progress(done, total)
-    return {"delta": float(delta), "z": z, "rho": rhos, "phi": phis, "mu": mu, "mu_upper": mu_up, "kind": kind,
-            "convention": CONVENTION}
+    for done, (i, j, x, ground) in enumerate(rank1_grid(rhos, phis, z), 1):
+        if ground:
+            kind[i, j] = "ground-truth"
+        else:
+            try:
+                res = curvature(x, z, delta, grad_tol, solver=solver, certificate=False)
+                kind[i, j] = res.kind
+                if res.feasible:
+                    mu[i, j], mu_up[i, j] = res.mu, res.mu_upper
+            except SolverError:
+                kind[i, j] = "error"
+        if progress is not None:
+            progress(done, mu.size)
+    return SaddleMap(delta=float(delta), z=z, rhos=rhos, phis=phis, mu=mu, mu_upper=mu_up, kind=kind,
+                     grad_tol=float(grad_tol))

@@ -1,6 +1,6 @@
 """Sweeps: executors give identical results, resume after SIGKILL, store repair and checksums,
 spec checks, failed points, units, grid limits, Dask (certify.sweep, certify sweep).  Killed
-runs, orphans, the __main__ guard and a Dask worker killed mid-sweep: tests/test_sweep_faults.py."""
+runs, orphans, the __main__ guard and a Dask worker killed mid-sweep: tests/sweep/test_sweep_faults.py."""
 
 import json
 import math
@@ -17,6 +17,10 @@ import certify
 from certify import rip, sweep
 from certify.cli import main
 from certify.errors import InputError, SolverError
+from certify.rip.curvature import SaddleMap
+from certify.sweep.base import canonical
+from certify.sweep.guard import main_guarded
+from certify.sweep.store import header_checksum, line_checksum, with_checksum
 
 GRID = {"rhos": [0.5, 1.0, 1.5], "phis_deg": [0.0, 45.0, 90.0]}
 
@@ -189,8 +193,13 @@ def test_curvature_map_matches_saddle_map(tmp_path):
                           executor="serial", progress=False)
     ref = rip.saddle_map(0.4, rhos, [math.radians(v) for v in phis_deg])
     a = sweep.grid_arrays(tmp_path / "m.jsonl")
-    assert (a["kind"] == ref["kind"]).all()
-    np.testing.assert_array_equal(a["mu_upper"], ref["mu_upper"])
+    assert isinstance(ref, SaddleMap) and ref.kind.shape == (2, 3)
+    assert (a["kind"] == ref.kind).all()  # the same points (certify.rip.rank1), solved the same way
+    np.testing.assert_array_equal(a["mu_upper"], ref.mu_upper)
+    np.testing.assert_allclose(ref.phis_deg, phis_deg)
+    np.testing.assert_array_equal(a["rho"], ref.rhos)
+    d = json.loads(json.dumps(ref.to_dict(), allow_nan=False))
+    assert d["kind"] == a["kind"].tolist() and d["rhos"] == rhos and d["delta"] == 0.4
     assert set(res.summary["kinds"]) <= {"strict-saddle", "infeasible"}  # delta < 1/2: no spurious minimum
 
 
@@ -211,12 +220,12 @@ def test_validation_chunks_are_validate_runs_pooled(tmp_path, capsys):
     res = sweep.run_sweep("validation", {"certificate": str(path), "trials": 25, "chunk": 10, **kw},
                           tmp_path / "v.jsonl", executor="serial", progress=False)
     assert [r["trials"] for r in res.results] == [10, 10, 5]
-    from certify.validation import _quantiles
+    from certify.sgd.protocol import _quantiles
 
     pooled = {g: [] for g in kw["gammas"]}
     for c, chunk in enumerate(res.results):
         ref = certify.validate(cert, trials=chunk["trials"], seed=sweep.chunk_seed(0, c), record=False, **kw)
-        for row, got in zip(ref.rows, chunk["rows"]):
+        for row, got in zip(ref.rows, chunk["rows"], strict=True):
             err = np.array([np.inf if e is None else e for e in got["errors"]])
             pooled[row.gamma].append(err)
             assert (got["successes"], got["spurious"], got["diverged"], got["other"]) == \
@@ -296,9 +305,9 @@ def test_lines_of_another_sweep_duplicates_and_edited_headers_are_refused(serial
     store, lines = _store_copy(serial_grid, tmp_path)
     rec = json.loads(lines[4])
     del rec["sha256"]
-    body = sweep._canonical(rec)
+    body = canonical(rec)
     other = sweep.spec_hash("rank1-grid", {**serial_grid.params, "solver": "SCS"})
-    lines[4] = sweep._with_checksum(body, sweep._line_checksum(body, other))
+    lines[4] = with_checksum(body, line_checksum(body, other))
     store.write_bytes(b"".join(lines))
     _refused(store, r"line 5: checksum mismatch", capsys)
     # a point recorded twice (the runner never writes a finished point again)
@@ -323,10 +332,10 @@ def test_lines_of_another_sweep_duplicates_and_edited_headers_are_refused(serial
 
 def test_a_valid_store_round_trips_its_checksums(serial_grid, tmp_path):
     header, recs = _records(serial_grid.path)
-    assert header["format_version"] == 2 and header["sha256"] == sweep._header_checksum(header)
+    assert header["format_version"] == 2 and header["sha256"] == header_checksum(header)
     for rec in recs:
         got = rec.pop("sha256")
-        assert got == sweep._line_checksum(sweep._canonical(rec), header["spec_hash"])
+        assert got == line_checksum(canonical(rec), header["spec_hash"])
     assert sorted(r["index"] for r in recs) == list(range(9))
 
 
@@ -386,7 +395,7 @@ def test_huge_grids_are_refused_at_once(tmp_path, capsys):
 
 
 def test_main_guard_detection_reads_the_script():
-    g = sweep._main_guarded
+    g = main_guarded
     assert not g("from certify import sweep\nsweep.run_sweep()\n", 2)
     assert g("import x\nif __name__ == '__main__':\n    x.run()\n", 3)
     assert g("if '__main__' == __name__:\n    try:\n        run()\n    finally:\n        pass\n", 3)

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from certify import InputError, rip
-from certify.nonconvex import sensing
-from certify.operators import CompactOperator
+from certify.check.operators import CompactOperator
 from certify.linalg import orth
+from certify.sgd import sensing
 
 
 def test_gradient_and_hvp_agree_with_finite_differences():

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from certify import rip
+from certify.check.operators import CompactOperator, ExplicitOperator, rip_from_bounds
 from certify.cli import main
 from certify.errors import InputError
-from certify.nonconvex import sensing
-from certify.operators import CompactOperator, ExplicitOperator, rip_from_bounds
 from certify.options import integer, real, reals
+from certify.sgd import sensing
 
 MU_055 = 0.5317821063  # mu* of the 2x2 example at delta = 0.55 (tests/test_curvature.py)
 

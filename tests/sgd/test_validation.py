@@ -8,9 +8,9 @@ import pytest
 
 import certify
 from certify.errors import InputError
-from certify.nonconvex import sensing
+from certify.sgd import sensing
 
-CATALOG = Path(__file__).resolve().parent.parent / "counterexamples"
+CATALOG = Path(__file__).resolve().parents[2] / "counterexamples"
 
 
 @pytest.fixture()
@@ -214,7 +214,7 @@ def test_cli_validate_refuses_before_allocating(tmp_path, capsys, extra, match):
 
 
 def test_huge_trial_count_and_batch_are_refused_with_the_limit(published):
-    from certify.validation import MAX_TRIALS
+    from certify.sgd.protocol import MAX_TRIALS
 
     with pytest.raises(InputError, match=r"trials: expected an integer in \[1, 100000000\].*MAX_TRIALS"):
         certify.validate(published, trials=10**12, gammas=[1.0], steps=1)
@@ -226,7 +226,7 @@ def test_huge_trial_count_and_batch_are_refused_with_the_limit(published):
 
 
 def test_chunked_trials_equal_one_piece(published, monkeypatch):
-    import certify.validation as V
+    import certify.sgd.protocol as V
 
     kw = dict(trials=301, gammas=[0.0, 1.0], steps=200, seed=5)
     for method, batch in (("sgd", 2), ("gd", 1)):
@@ -236,7 +236,7 @@ def test_chunked_trials_equal_one_piece(published, monkeypatch):
             mp.setattr(V, "CHUNK_BYTES", 7 * per)
             assert V.chunk_trials(2, 1) == 7
             many = certify.validate(published, method=method, batch=batch, **kw)
-        for a, b in zip(one.rows, many.rows):
+        for a, b in zip(one.rows, many.rows, strict=True):
             assert (a.successes, a.spurious, a.diverged, a.other) == (b.successes, b.spurious, b.diverged, b.other)
             assert a.error_quantiles == b.error_quantiles
 
@@ -244,7 +244,7 @@ def test_chunked_trials_equal_one_piece(published, monkeypatch):
 def test_memory_is_bounded_by_chunks(published, monkeypatch):
     import tracemalloc
 
-    import certify.validation as V
+    import certify.sgd.protocol as V
 
     per = 8 * V.STATE_COPIES * 2 + V.TRIAL_OVERHEAD_BYTES
     monkeypatch.setattr(V, "CHUNK_BYTES", 1000 * per)  # 1000 trials per chunk
@@ -260,3 +260,29 @@ def test_memory_is_bounded_by_chunks(published, monkeypatch):
     # the errors (8 bytes a trial) plus one chunk; one piece would hold ~ 6 arrays of 16 bytes a trial
     assert peak < 8 * trials + 4 * 1000 * per + 2 * 2**20, peak
     assert V.memory_estimate(trials, 2, 1) == 1000 * per + 8 * trials
+
+
+def test_one_protocol_for_validate_and_the_sweep(published):
+    from certify import sweep
+    from certify.sgd.protocol import Protocol
+
+    proto = Protocol.from_options(published, trials=10, gammas=[0.5, 1], steps=5, batch=2)
+    assert proto.batch == 2 and proto.step_size == sensing.default_step_size(published.operator, published.Z, "sgd", 2)
+    assert Protocol.from_dict(proto.to_dict()) == proto
+    assert certify.validate(published, trials=10, gammas=[0.5, 1], steps=5, batch=2).settings == proto.settings()
+    prepare = sweep.get_kind("validation").prepare
+    spec, _ = prepare({"certificate": published, "trials": 10, "gammas": [0.5, 1], "steps": 5, "batch": 2})
+    assert {k: spec[k] for k in proto.to_dict()} == proto.to_dict()
+    assert Protocol.from_options(published, method="gd", batch=10**9).batch is None  # GD: no minibatch
+    for bad in (dict(batch=10**9), dict(batch=0), dict(tol=0.0), dict(gammas=[1.5]), dict(gammas="0.5"),
+                dict(method="adam"), dict(step_size=-1.0), dict(init_scale=float("inf")), dict(seed=-1),
+                dict(steps=1.5), dict(decay=0.0), dict(tol_spurious="0.1"), dict(batch=True)):
+        with pytest.raises(InputError) as direct:
+            certify.validate(published, **{"trials": 10, "steps": 5, **bad})
+        with pytest.raises(InputError) as swept:
+            prepare({"certificate": published, "trials": 10, "steps": 5, **bad})
+        assert str(direct.value) == str(swept.value), bad
+    # a sweep's trials in all are not limited (its chunks are)
+    assert prepare({"certificate": published, "trials": 10**9, "chunk": 10})[0]["trials"] == 10**9
+    with pytest.raises(InputError, match="MAX_TRIALS"):
+        certify.validate(published, trials=10**9)
