@@ -13,6 +13,8 @@ Public API::
     c = rip.curvature(X, Z, delta, grad_tol=0.0)     # c.mu, c.mu_upper, c.operator, c.verify(), c.certificate
     rip.curvature_profile(X, Z, deltas); rip.saddle_map(delta, rhos, phis)
     best = rip.search_sharp_delta(n, r, r_star, restarts=20, seed=0)   # .delta, .certificate, .history, .published
+    res = rip.delta_batch(Xs, Zs)      # K instances: res.delta, res.delta_lower, res.status (compiled core)
+    rip.counterexample(X, Z, backend="cvxpy")   # the reference backend ("clarabel" is the default, "scs")
 """
 
 from ..check.format import Certificate, Tolerances, VerificationReport, load, verify
@@ -35,6 +37,7 @@ from .curvature import (
     curvature_profile,
     saddle_map,
 )
+from .batch import BatchResult, delta_batch
 from .sdp import counterexample
 from .search import SearchResult, published_threshold, search_sharp_delta
 
@@ -49,6 +52,8 @@ __all__ = [
     "closed_form_lower_bound",
     "closed_form_lower_bound_polar",
     "counterexample",
+    "delta_batch",
+    "BatchResult",
     "curvature",
     "curvature_profile",
     "CurvatureProfile",

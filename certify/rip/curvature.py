@@ -194,7 +194,14 @@ class CurvatureResult:
         }
 
 
-def _solve_curvature(data, C, delta, g, solver, settings):
+def _solve_curvature(data, C, delta, g, solver, settings, backend="cvxpy"):
+    """The curvature SDP's raw solution ``(H, y, W, info)`` (``None``s when reported infeasible):
+    on the compiled core (:func:`certify.rip.conic.solve_curvature_compiled`) unless ``backend`` is
+    ``"cvxpy"`` (the reference model)."""
+    if backend != "cvxpy":
+        from .conic import solve_curvature_compiled  # noqa: PLC0415
+
+        return solve_curvature_compiled(data, C, delta, g, backend, settings)
     import cvxpy as cp  # noqa: PLC0415
 
     m = lmi_model(data)
@@ -216,8 +223,12 @@ def _solve_curvature(data, C, delta, g, solver, settings):
     return sym(np.asarray(H.value)), np.asarray(yv, dtype=float).reshape(-1), np.asarray(c_hess.dual_value), info
 
 
-def _solve_min_gradient(data, delta, solver, settings):
+def _solve_min_gradient(data, delta, solver, settings, backend="cvxpy"):
     """``min ||J^T H e||`` over the band; returns the SOC dual vector (the Farkas direction)."""
+    if backend != "cvxpy":
+        from .conic import solve_min_gradient_compiled  # noqa: PLC0415
+
+        return solve_min_gradient_compiled(data, delta, backend, settings)
     import cvxpy as cp  # noqa: PLC0415
 
     s = data.s
@@ -264,6 +275,7 @@ def curvature(
     settings: dict | None = None,
     gap_tol: float = DEFAULT_GAP_TOL,
     certificate: bool = True,
+    backend: str | None = None,
 ) -> CurvatureResult:
     """``μ*(X, Z, δ, g)``: the largest smallest-Hessian-eigenvalue any δ-RIP operator can give at
     ``X`` with ``||∇f(X)|| <= g`` (module docstring; REFERENCE §1.4), and the operator attaining it.
@@ -280,6 +292,9 @@ def curvature(
         :class:`SolverError`.
     certificate : for ``μ > 0`` at a spurious ``X`` and ``grad_tol = 0``, also build and verify a
         :class:`~certify.certificates.Certificate` (``result.certificate``).
+    backend : ``"clarabel"`` (default), ``"scs"`` (the compiled core, :mod:`certify.rip.conic`) or
+        ``"cvxpy"`` (the reference model); ``None`` follows ``solver``
+        (:func:`certify.rip.sdp.resolve_backend`).  The checks do not depend on it.
 
     Returns
     -------
@@ -287,17 +302,23 @@ def curvature(
     bound on μ*) and ``mu_upper`` (a checked dual bound), or ``feasible = False`` with a checked
     Farkas bound ``min_grad_lower > grad_tol``.  Convention: :data:`CONVENTION`.
     """
+    from .sdp import resolve_backend  # noqa: PLC0415
+
     X, Z, delta, grad_tol = _check_inputs(X, Z, delta, grad_tol)
     gap_tol = _check_gap_tol(gap_tol)
     if not isinstance(certificate, (bool, np.bool_)):
         raise InputError(f"certificate: expected True or False, got {certificate!r} ({type(certificate).__name__})")
+    if settings is not None and not isinstance(settings, dict):
+        raise InputError(f"settings: expected a dict of solver options or None, got {settings!r}")
+    backend, solver = resolve_backend(backend, solver)
     P, s, data, C = _reduced(X, Z)
-    Hs, y, W, info = _solve_curvature(data, C, delta, grad_tol, solver, settings)
-    res = CurvatureResult(X=X, Z=Z, delta=delta, grad_tol=grad_tol, feasible=Hs is not None, solver=info.to_dict())
+    Hs, y, W, info = _solve_curvature(data, C, delta, grad_tol, solver, settings, backend)
+    res = CurvatureResult(X=X, Z=Z, delta=delta, grad_tol=grad_tol, feasible=Hs is not None,
+                          solver={**info.to_dict(), "backend": backend})
     if Hs is None:
-        yF, info2 = _solve_min_gradient(data, delta, solver, settings)
+        yF, info2 = _solve_min_gradient(data, delta, solver, settings, backend)
         lb = min_gradient_lower_bound(data, delta, yF)
-        res.solver = {**info.to_dict(), "farkas_solve": info2.to_dict()}
+        res.solver = {**info.to_dict(), "backend": backend, "farkas_solve": info2.to_dict()}
         if not lb > grad_tol + FARKAS_MARGIN:
             raise SolverError(
                 f"{info.name} reports the curvature SDP infeasible, but the minimum-gradient problem only certifies "
@@ -437,7 +458,8 @@ def _row(res: CurvatureResult) -> dict:
             "min_grad_lower": res.min_grad_lower, "flags": list(res.flags)}
 
 
-def curvature_profile(X, Z, deltas, grad_tol: float = 0.0, *, solver: str | None = None, progress=None) -> CurvatureProfile:
+def curvature_profile(X, Z, deltas, grad_tol: float = 0.0, *, solver: str | None = None, progress=None,
+                      backend: str | None = None) -> CurvatureProfile:
     """:func:`curvature` for each δ in ``deltas``; a failed solve is recorded as ``kind = "error"``
     with its message (never a silent number)."""
     pair = normalize_pair(X, Z)
@@ -447,7 +469,7 @@ def curvature_profile(X, Z, deltas, grad_tol: float = 0.0, *, solver: str | None
     rows = []
     for k, d in enumerate(deltas):
         try:
-            rows.append(_row(curvature(X, Z, float(d), grad_tol, solver=solver, certificate=False)))
+            rows.append(_row(curvature(X, Z, float(d), grad_tol, solver=solver, certificate=False, backend=backend)))
         except SolverError as exc:
             rows.append({"delta": float(d), "kind": "error", "mu": None, "mu_upper": None, "min_grad_lower": None,
                          "flags": [], "error": str(exc)})

@@ -1,10 +1,15 @@
 """``δ(X, Z)`` by semidefinite programming (JMLR19 eq. 23, Lemma 9, Algorithm 1).
 
 :func:`counterexample` projects the instance onto ``P = orth([X, Z])`` (by default), solves the
-SDP of :mod:`certify.rip.lmi` with cvxpy, repairs the solver's primal point (projection onto the
+SDP of :mod:`certify.rip.lmi`, repairs the solver's primal point (projection onto the
 first-order constraints, optimal rescaling), recomputes ``delta`` from the eigenvalues of the
 returned operator and ``delta_lower`` from the dual point, and returns a verified
 :class:`~certify.certificates.Certificate`.
+
+Backends: ``"clarabel"`` (default) and ``"scs"`` assemble the conic data directly and call the
+solver's own API (:mod:`certify.rip.conic`, no cvxpy); ``"cvxpy"`` is the reference (the model of
+:mod:`certify.rip.model`, any solver cvxpy knows, MOSEK included).  The repair, the bounds and the
+verification are the same for every backend.
 """
 
 from __future__ import annotations
@@ -29,7 +34,11 @@ from ..solvers import solve_problem
 from .closed_form import closed_form_from_pair
 from .model import lmi_model
 
-__all__ = ["counterexample", "solve_lmi", "check_instance", "check_pair", "first_order_lower_bound", "DEFAULT_GAP_TOL"]
+__all__ = ["counterexample", "solve_lmi", "check_instance", "check_pair", "first_order_lower_bound", "DEFAULT_GAP_TOL",
+           "resolve_backend", "BACKENDS"]
+
+#: ``backend`` values: the compiled core (Clarabel, SCS) and the cvxpy reference
+BACKENDS = ("clarabel", "scs", "cvxpy")
 
 #: largest accepted ``delta - delta_lower`` after repair
 DEFAULT_GAP_TOL = 1e-6
@@ -86,8 +95,33 @@ def first_order_lower_bound(pair: Pair) -> float:
     return (1.0 - q) / (1.0 + q)
 
 
+def resolve_backend(backend: str | None, solver: str | None) -> tuple[str, str]:
+    """``(backend, solver)`` in canonical form from the two user options.
+
+    ``backend=None`` follows ``solver``: Clarabel (``None`` or ``"CLARABEL"``) and SCS run on the
+    compiled core, MOSEK through cvxpy (its own API is not wired: no licence to test it here).
+    ``backend="cvxpy"`` takes any ``solver``; ``"clarabel"`` / ``"scs"`` accept ``solver`` only when
+    it names the same solver.  Unknown names raise :class:`InputError`, an unusable solver
+    :class:`~certify.errors.SolverUnavailableError`."""
+    from ..solvers import resolve_solver  # noqa: PLC0415
+
+    if backend is not None and (not isinstance(backend, str) or backend.lower() not in BACKENDS):
+        raise InputError(f"backend: expected one of {', '.join(BACKENDS)} (or None), got {describe(backend)}")
+    name = resolve_solver(solver)
+    if backend is None:
+        return ("cvxpy" if name == "MOSEK" else name.lower()), name
+    backend = backend.lower()
+    if backend == "cvxpy":
+        return backend, name
+    if solver is not None and name.lower() != backend:
+        raise InputError(f"backend: backend={backend!r} solves with {backend.upper()}, but solver={solver!r} was asked; "
+                         "use backend='cvxpy' for other solvers")
+    return backend, resolve_solver(backend.upper())
+
+
 def solve_lmi(data: LMIData, solver: str | None = None, settings: dict | None = None):
-    """Build and solve the SDP with cvxpy. Returns ``(H, y, V, info)`` (solver's raw point)."""
+    """Build and solve the SDP with cvxpy (the reference backend). Returns ``(H, y, V, info)``
+    (solver's raw point)."""
     import cvxpy as cp  # noqa: PLC0415
 
     m = lmi_model(data)
@@ -112,6 +146,7 @@ def counterexample(
     settings: dict | None = None,
     gap_tol: float = DEFAULT_GAP_TOL,
     verify: bool = True,
+    backend: str | None = None,
 ):
     """Smallest RIP constant ``δ(X, Z)`` for which a measurement operator makes ``X`` a spurious
     second-order critical point of ``f(X) = ||A(XX^T - ZZ^T)||^2``, and that operator.
@@ -127,6 +162,10 @@ def counterexample(
     gap_tol : largest accepted ``delta - delta_lower`` (a finite real number > 0: ``int``, ``float``
         or a NumPy real scalar; strings and bools are refused); a larger gap raises :class:`SolverError`.
     verify : run :func:`certify.certificates.verify` and refuse a certificate that fails it.
+    backend : ``"clarabel"`` (default: conic data assembled directly, Clarabel's own API, no
+        cvxpy), ``"scs"`` (the same for SCS) or ``"cvxpy"`` (the reference model); ``None`` follows
+        ``solver`` (:func:`resolve_backend`).  The repair, the bounds and the verification do not
+        depend on it.
 
     Scale. ``δ(X, Z)`` does not depend on the scale of ``(X, Z)``: everything is computed on the
     instance multiplied by one power of two ``2**k`` (exact in binary) that brings its largest entry
@@ -153,8 +192,6 @@ def counterexample(
     eigenvalues under the optimal scaling: an upper bound on δ(X, Z)) and ``delta_lower`` (the
     bound certified by the repaired dual point: a lower bound on δ(X, Z)).
     """
-    from ..check.format import Certificate, DualCertificate  # noqa: PLC0415 - kept lazy: the kernel loads on first use
-
     gap_tol = real(gap_tol, "gap_tol", lo=0.0, lo_open=True)
     for opt, val in (("project", project), ("verify", verify)):
         if not isinstance(val, (bool, np.bool_)):
@@ -163,6 +200,7 @@ def counterexample(
         raise InputError(f"settings: expected a dict of solver options or None, got {describe(settings)}")
     if not isinstance(basis, str) or basis not in ("svec", "vec"):
         raise InputError(f"basis: expected 'svec' or 'vec', got {basis!r}")
+    backend, solver = resolve_backend(backend, solver)
     pair = check_pair(X, Z)
     n = pair.X.shape[0]
     if not project and n > DIRECT_LIMIT:
@@ -190,8 +228,28 @@ def counterexample(
     scale = 1.0 / math.sqrt(pair.zz)  # ||Z Z^T|| = 1 in the SDP (δ is scale-invariant)
     data = lmi_data(scale * (P.T @ Xn), scale * (P.T @ Zn), basis)
 
-    Hs, y, V, info = solve_lmi(data, solver, settings)
+    if backend == "cvxpy":
+        Hs, y, V, info = solve_lmi(data, solver, settings)
+    else:
+        from .conic import solve_lmi_compiled  # noqa: PLC0415
 
+        Hs, y, V, info = solve_lmi_compiled(data, backend, settings)
+    return finish_certificate(pair, P, scale, data, Hs, y, V, info, backend=backend, project=project,
+                              gap_tol=gap_tol, verify=verify)
+
+
+def finish_certificate(pair: Pair, P, scale: float, data: LMIData, Hs, y, V, info, *, backend: str, project: bool = True,
+                       gap_tol: float = DEFAULT_GAP_TOL, verify: bool = True):
+    """The certificate of a solved ``LMI(scale P^T Xn, scale P^T Zn)`` (``pair``: the normalized
+    instance, ``data``: the reduced SDP data that was solved): repair the solver's primal point
+    ``Hs`` (first order exactly, optimal scaling, second order checked), recompute ``delta`` from
+    the operator's eigenvalues and ``delta_lower`` from the dual point ``(y, V)``, build the
+    :class:`~certify.certificates.Certificate` and (``verify``) verify it with the kernel.  Raises
+    as :func:`counterexample` does.  Shared by every backend and by :func:`certify.rip.delta_batch`
+    (certificates on request)."""
+    from ..check.format import Certificate, DualCertificate  # noqa: PLC0415 - kept lazy: the kernel loads on first use
+
+    basis = data.basis
     # --- repair the primal point: first-order constraints exactly, then optimal scaling ---------
     Hs = project_first_order(data, Hs)
     lam = np.linalg.eigvalsh(Hs)
@@ -244,15 +302,16 @@ def counterexample(
         warnings.warn(
             f"{info.name} reported {info.status!r}; the certificate was kept because the repaired bounds agree "
             f"to {delta - delta_lower:.2e}",
-            stacklevel=2,
+            stacklevel=3,
         )
     # the stored instance: as given when its verification stays inside the double range
     k = pair.exponent
     formulation = {"project": bool(project), "basis": basis, "d": int(d), "gap_tol": float(gap_tol)}
+    solver_record = {**info.to_dict(), "backend": backend}
     if abs(k) <= STORE_EXPONENT_LIMIT:
         X_store, Z_store, dual_scale = pair.X, pair.Z, _ldexp(scale, k)  # s (2^k X) = (s 2^k) X, exactly
     else:
-        X_store, Z_store, dual_scale = Xn, Zn, scale
+        X_store, Z_store, dual_scale = pair.Xn, pair.Zn, scale
         flags.append("instance_normalized")
         formulation["instance_scale_exponent"] = int(k)
     dual = DualCertificate(P=P, scale=float(dual_scale), basis=basis, y=y, V=V, delta_lower=float(delta_lower))
@@ -263,7 +322,7 @@ def counterexample(
         delta=float(delta),
         delta_lower=float(delta_lower),
         dual=dual,
-        solver=info.to_dict(),
+        solver=solver_record,
         formulation=formulation,
         source="sdp",
         flags=flags,
