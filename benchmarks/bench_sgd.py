@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Throughput of batched SGD (trial-steps per second): the numba kernel of
-:mod:`certify.nonconvex.sensing` against straightforward NumPy in the same run.
+:mod:`certify.sgd.sensing` against straightforward NumPy in the same run.
 
 Cases: the 2x2 delta = 1/2 example (published operator, m = 4) and a random Gaussian instance with
 n = 20, r = r* = 2, m = 5 n r = 200.  Implementations:
@@ -27,7 +27,7 @@ import numpy as np
 
 import certify
 from certify import sysinfo
-from certify.nonconvex import sensing
+from certify.sgd import sensing
 
 ROOT = Path(__file__).resolve().parent.parent
 

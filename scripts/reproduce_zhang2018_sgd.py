@@ -29,7 +29,7 @@ from pathlib import Path
 import certify
 from certify import sysinfo
 from certify.io import atomic_write_text
-from certify.nonconvex import sensing
+from certify.sgd import sensing
 
 PUBLISHED = {"trials": 100_000, "successes": 87_947, "success_rate": 0.87947}
 ROOT = Path(__file__).resolve().parent.parent

@@ -50,7 +50,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """``certify validate FILE``: the input file is only rewritten with ``--record`` (atomically,
     with the validation appended); ``-o/--output`` writes the result on its own."""
     from ..check.format import load  # noqa: PLC0415
-    from ..validation import validate  # noqa: PLC0415
+    from ..sgd.protocol import validate  # noqa: PLC0415
 
     if args.record and args.no_record:
         raise InputError("--record, --no-record: give at most one (recording is off unless --record)")

@@ -33,6 +33,7 @@ from .closed_form import (
 from .curvature import (
     CurvatureProfile,
     CurvatureResult,
+    SaddleMap,
     curvature,
     curvature_profile,
     saddle_map,
@@ -56,6 +57,7 @@ __all__ = [
     "BatchResult",
     "curvature",
     "curvature_profile",
+    "SaddleMap",
     "CurvatureProfile",
     "CurvatureResult",
     "saddle_map",

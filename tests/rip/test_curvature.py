@@ -137,10 +137,10 @@ def test_profile_and_plot(tmp_path):
 
 def test_saddle_map_below_half_has_no_minimum():
     m = rip.saddle_map(0.4, [0.5, 1.0], [0.0, math.pi / 3, math.pi / 2])
-    kinds = set(m["kind"].ravel())
+    kinds = set(m.kind.ravel())
     assert "strict-minimum" not in kinds and "degenerate" not in kinds and "error" not in kinds
-    assert m["kind"][1, 0] == "ground-truth"
-    assert np.nanmax(m["mu_upper"]) < 0
+    assert m.kind[1, 0] == "ground-truth"
+    assert np.nanmax(m.mu_upper) < 0
 
 
 @pytest.mark.parametrize(
