@@ -19,7 +19,6 @@ import pytest
 from certify import CertifyError, InputError, rip
 from certify.certificates import Certificate, load
 from certify.check.exact import ExactUnavailableError, psd_test, simplest_between, verify_exact
-from certify.cli import main
 from certify.operators import CompactOperator, ExplicitOperator
 
 pytest.importorskip("flint")
@@ -465,17 +464,12 @@ def test_simplest_between():
 # ---------------------------------------------------------------------------------------------
 # command line and missing python-flint
 # ---------------------------------------------------------------------------------------------
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
-
-def test_cli_exit_codes(tmp_path, capsys):
+def test_cli_exit_codes(tmp_path, capsys, cli_run):
     good = CATALOG / "zhang2018_published.json"
-    code, out, _ = run(capsys, "verify", str(good), "--exact")
+    code, out, _ = cli_run("verify", str(good), "--exact")
     assert code == 0 and "PROVED" in out and "1/2" in out
-    code, out, _ = run(capsys, "verify", str(good), "--exact", "--json")
+    code, out, _ = cli_run("verify", str(good), "--exact", "--json")
     d = json.loads(out)
     assert code == 0 and d["outcome"] == "proved" and d["exact"]["delta"]["exact"] == "1/2"
     # tampered: one entry of one measurement matrix
@@ -483,25 +477,25 @@ def test_cli_exit_codes(tmp_path, capsys):
     d["operator"]["A"][0][1][1] = 0.55
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(d))
-    code, out, _ = run(capsys, "verify", str(bad), "--exact")
+    code, out, _ = cli_run("verify", str(bad), "--exact")
     assert code == 1 and "DISPROVED" in out
     # bad input: no file, not JSON
-    code, _, err = run(capsys, "verify", str(tmp_path / "missing.json"), "--exact")
+    code, _, err = cli_run("verify", str(tmp_path / "missing.json"), "--exact")
     assert code == 2 and "no such file" in err and "Traceback" not in err
     (tmp_path / "x.json").write_text("{")
-    code, _, err = run(capsys, "verify", str(tmp_path / "x.json"), "--exact")
+    code, _, err = cli_run("verify", str(tmp_path / "x.json"), "--exact")
     assert code == 2 and err.count("\n") == 1
 
 
-def test_cli_undecided_exit_code(tmp_path, capsys):
+def test_cli_undecided_exit_code(tmp_path, capsys, cli_run):
     op, x, z = rip.examples.example1(np.arange(1.0, 18.0))
     cert = Certificate(X=x, Z=z, operator=op, delta=0.5, source="published-formula")
     path = cert.save(tmp_path / "big.json")
-    code, out, _ = run(capsys, "verify", str(path), "--exact")
+    code, out, _ = cli_run("verify", str(path), "--exact")
     assert code == 4 and "UNDECIDED" in out
 
 
-def test_without_flint(monkeypatch, capsys):
+def test_without_flint(monkeypatch, capsys, cli_run):
     monkeypatch.setitem(sys.modules, "flint", None)  # `import flint` now raises ImportError
     op, x, z = rip.examples.zhang2018()
     with pytest.raises(ExactUnavailableError, match=r"pip install 'certify\[exact\]'") as info:
@@ -509,9 +503,9 @@ def test_without_flint(monkeypatch, capsys):
     assert isinstance(info.value, CertifyError)
     with pytest.raises(ExactUnavailableError):
         psd_test([[1]])
-    code, _, err = run(capsys, "verify", str(CATALOG / "zhang2018_published.json"), "--exact")
+    code, _, err = cli_run("verify", str(CATALOG / "zhang2018_published.json"), "--exact")
     assert code == 2 and "certify[exact]" in err
-    code, _, _ = run(capsys, "verify", str(CATALOG / "zhang2018_published.json"))  # the float verifier needs no flint
+    code, _, _ = cli_run("verify", str(CATALOG / "zhang2018_published.json"))  # the float verifier needs no flint
     assert code == 0
     from certify.check.exact import flint  # the project's one python-flint loader
 
