@@ -437,6 +437,21 @@ def validate_certificate(d) -> None:
     ``y`` has d r entries and its ``V`` (or ``W``) is square; all arrays are rectangular with finite entries and hold at
     most :data:`MAX_ENTRIES` numbers in all; claimed scalars are finite (also NaN in a Python dict).
     """
+    _check_header(d)
+    shapes, stand_in = _array_shapes(d)  # 1. numeric arrays, fast, replaced by stand-ins
+    _check_schema(stand_in)  # 2. the JSON Schema on the small stand-in document
+    _check_scalars(d)  # 3. what the schema cannot express
+    n, r = _check_instance(d, shapes)
+    _check_operator(d, shapes, n)
+    _check_dual_points(d, shapes, n, r)
+
+
+def _fail(parts, msg):
+    raise CertificateFormatError(f"{_at(_PREFIX, parts)}{msg}")
+
+
+def _check_header(d) -> None:
+    """A JSON object whose ``format`` and ``format_version`` are this reader's."""
     if not isinstance(d, dict):
         raise CertificateFormatError(f"{_PREFIX}: expected a JSON object, got {_json_type(d)}")
     props = schema()["properties"]
@@ -454,7 +469,10 @@ def validate_certificate(d) -> None:
             f"format {version})"
         )
 
-    # 1. the numeric arrays, checked fast and replaced by stand-ins for the schema pass
+
+def _array_shapes(d) -> tuple[dict, dict]:
+    """The shape of every numeric array (rectangular, finite, at most :data:`MAX_ENTRIES` numbers in
+    all) and a copy of ``d`` with small stand-ins in their place, for the schema pass."""
     shapes: dict = {}
     total = 0
     stand_in = dict(d)
@@ -482,8 +500,11 @@ def validate_certificate(d) -> None:
                 parent[k] = copied[key]
             parent = copied[key]
         parent[parts[-1]] = _STAND_IN[levels]
+    return shapes, stand_in
 
-    # 2. the schema, on the certificate with small stand-ins for the arrays
+
+def _check_schema(stand_in) -> None:
+    """Nesting depth, then the JSON Schema (the first, best error, with its JSON path)."""
     _scan(stand_in, MAX_DEPTH, _PREFIX)
     import jsonschema  # noqa: PLC0415
 
@@ -491,62 +512,74 @@ def validate_certificate(d) -> None:
     if err is not None:
         raise CertificateFormatError(_format_schema_error(err))
 
-    # 3. what the schema cannot express
-    def fail(parts, msg):
-        raise CertificateFormatError(f"{_at(_PREFIX, parts)}{msg}")
 
+def _check_scalars(d) -> None:
+    """Claimed scalars are finite (a Python dict may hold NaN, which JSON cannot)."""
     for parts in (("delta",), ("delta_lower",), ("dual", "scale"), ("dual", "delta_lower"),
                   ("formulation", "hess_min"), ("formulation", "mu"), ("formulation", "mu_upper"),
                   ("formulation", "delta_target"), ("formulation", "grad_tol"), ("formulation", "gap_tol"),
                   ("formulation", "curvature_dual", "scale")):
         x = _get(d, parts)
         if isinstance(x, float) and math.isnan(x):
-            fail(parts, "nan is not a finite number")
+            _fail(parts, "nan is not a finite number")
 
+
+def _check_instance(d, shapes) -> tuple[int, int]:
+    """``X`` is n x r and ``Z`` is n x r* (``instance.n``, ``r``, ``r_star``)."""
     inst = d["instance"]
     n, r, r_star = inst["n"], inst["r"], inst["r_star"]
     for key, cols, label in (("X", r, "n x r"), ("Z", r_star, "n x r_star")):
         shape = shapes[("instance", key)]
         if shape != (n, cols):
-            fail(("instance", key), f"has shape {shape[0]} x {shape[1]}, expected {label} = {n} x {cols} "
-                                    f"(instance.n = {n}, instance.{'r' if key == 'X' else 'r_star'} = {cols})")
+            _fail(("instance", key), f"has shape {shape[0]} x {shape[1]}, expected {label} = {n} x {cols} "
+                                     f"(instance.n = {n}, instance.{'r' if key == 'X' else 'r_star'} = {cols})")
+    return n, r
 
+
+def _check_operator(d, shapes, n) -> None:
+    """Explicit: ``A`` is m x n x n; compact: ``P`` is n x d (d <= n) and ``H_hat`` is d^2 x d^2."""
     op = d["operator"]
     if op["n"] != n:
-        fail(("operator", "n"), f"is {op['n']}, expected instance.n = {n}")
+        _fail(("operator", "n"), f"is {op['n']}, expected instance.n = {n}")
     if op["type"] == "explicit":
         shape = shapes[("operator", "A")]
         if shape[1:] != (n, n):
-            fail(("operator", "A"), f"holds {shape[1]} x {shape[2]} matrices, expected n x n = {n} x {n}")
+            _fail(("operator", "A"), f"holds {shape[1]} x {shape[2]} matrices, expected n x n = {n} x {n}")
         if shape[0] != op["m"]:
-            fail(("operator", "m"), f"is {op['m']}, but operator.A holds {shape[0]} matrices")
-    else:
-        p_shape = shapes[("operator", "P")]
-        dd = op["d"]
-        if p_shape != (n, dd):
-            fail(("operator", "P"), f"has shape {p_shape[0]} x {p_shape[1]}, expected n x d = {n} x {dd}")
-        if dd > n:
-            fail(("operator", "d"), f"is {dd}, larger than n = {n} (P has orthonormal columns)")
-        h_shape = shapes[("operator", "H_hat")]
-        if h_shape != (dd * dd, dd * dd):
-            fail(("operator", "H_hat"), f"has shape {h_shape[0]} x {h_shape[1]}, expected d^2 x d^2 = "
-                                        f"{dd * dd} x {dd * dd} (d = {dd})")
+            _fail(("operator", "m"), f"is {op['m']}, but operator.A holds {shape[0]} matrices")
+        return
+    p_shape = shapes[("operator", "P")]
+    dd = op["d"]
+    if p_shape != (n, dd):
+        _fail(("operator", "P"), f"has shape {p_shape[0]} x {p_shape[1]}, expected n x d = {n} x {dd}")
+    if dd > n:
+        _fail(("operator", "d"), f"is {dd}, larger than n = {n} (P has orthonormal columns)")
+    h_shape = shapes[("operator", "H_hat")]
+    if h_shape != (dd * dd, dd * dd):
+        _fail(("operator", "H_hat"), f"has shape {h_shape[0]} x {h_shape[1]}, expected d^2 x d^2 = "
+                                     f"{dd * dd} x {dd * dd} (d = {dd})")
 
-    for base, sq in ((("dual",), "V"), (("formulation", "curvature_dual"), "V"), (("formulation", "curvature_dual"), "W")):
+
+def _check_dual_points(d, shapes, n, r) -> None:
+    """The dual point and a curvature dual point: ``P`` is n x d' (d' <= min(n, 64)), ``y`` has d' r
+    entries, ``V`` is d' r x d' r (a legacy ``W`` is square)."""
+    for base, sq in ((("dual",), "V"), (("formulation", "curvature_dual"), "V"),
+                     (("formulation", "curvature_dual"), "W")):
         obj = _get(d, base)
         if not isinstance(obj, dict) or sq not in obj:
             continue
         p_shape = shapes[base + ("P",)]
         if p_shape[0] != n:
-            fail(base + ("P",), f"has {p_shape[0]} rows, expected n = {n}")
+            _fail(base + ("P",), f"has {p_shape[0]} rows, expected n = {n}")
         k = p_shape[1]
         if k > min(n, MAX_REDUCED_DIM):
-            fail(base + ("P",), f"has {k} columns, expected at most min(n, {MAX_REDUCED_DIM}) = {min(n, MAX_REDUCED_DIM)}")
+            _fail(base + ("P",), f"has {k} columns, expected at most min(n, {MAX_REDUCED_DIM}) = "
+                                 f"{min(n, MAX_REDUCED_DIM)}")
         y_len = shapes[base + ("y",)][0]
         if y_len != k * r:
-            fail(base + ("y",), f"has {y_len} entries, expected d' r = {k} x {r} = {k * r} (d' = columns of P)")
+            _fail(base + ("y",), f"has {y_len} entries, expected d' r = {k} x {r} = {k * r} (d' = columns of P)")
         s_shape = shapes[base + (sq,)]
         if sq == "V" and s_shape != (k * r, k * r):
-            fail(base + (sq,), f"has shape {s_shape[0]} x {s_shape[1]}, expected d' r x d' r = {k * r} x {k * r}")
+            _fail(base + (sq,), f"has shape {s_shape[0]} x {s_shape[1]}, expected d' r x d' r = {k * r} x {k * r}")
         if s_shape[0] != s_shape[1]:
-            fail(base + (sq,), f"has shape {s_shape[0]} x {s_shape[1]}, expected a square matrix")
+            _fail(base + (sq,), f"has shape {s_shape[0]} x {s_shape[1]}, expected a square matrix")

@@ -72,3 +72,14 @@ def test_the_kernel_does_not_import_the_solver_side_statically():
                                                                                  "..nmf", "..cli", "..solvers")):
                 offenders.append(f"{p.relative_to(ROOT)}:{i}: {s}")
     assert not offenders, offenders
+
+
+def test_no_function_in_the_kernel_is_longer_than_80_lines():
+    import ast
+
+    long = []
+    for p in (ROOT / "certify" / "check").rglob("*.py"):
+        for node in ast.walk(ast.parse(p.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > 80:
+                long.append(f"{p.relative_to(ROOT)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)")
+    assert not long, long
