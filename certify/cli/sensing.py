@@ -33,7 +33,7 @@ def add_counterexample(sub: Subparsers) -> argparse.ArgumentParser:
 def add_curvature(sub: Subparsers) -> argparse.ArgumentParser:
     cu = sub.add_parser("curvature",
                         help="curvature SDP: the largest smallest Hessian eigenvalue a delta-RIP operator gives at X",
-                        description="Solve the curvature SDP mu*(X, Z, delta, g) (REFERENCE 1.4). mu* > 0: a spurious "
+                        description="Solve the curvature SDP mu*(X, Z, delta, g) (docs/mathematics.md, 1.4). mu* > 0: a spurious "
                                     "strict local minimum (written as a certificate with -o); mu* < 0: every delta-RIP "
                                     "instance has a strict saddle at X (checked dual bound); infeasible: no delta-RIP "
                                     "operator makes X critical (checked Farkas vector). Several deltas: a profile table "

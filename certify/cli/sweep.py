@@ -72,7 +72,7 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     g.set_defaults(func=run)
 
     c = sub.add_parser("curvature-map", help="mu*(x, z, delta) over a (rho, phi) grid (strict minima / saddles)",
-                       description="The curvature SDP mu*(x, z, delta, g) (REFERENCE 1.4; as rip.saddle_map) at "
+                       description="The curvature SDP mu*(x, z, delta, g) (docs/mathematics.md, 1.4; as rip.saddle_map) at "
                                    "x = rho (cos phi, sin phi), z = (1, 0), over the grid rhos x phis at a fixed delta. "
                                    "phi in DEGREES, in [0, 180]. At most 10,000,000 points per sweep. " + _GRID_HELP + ".")
     c.add_argument("--delta", required=True, type=float, help="the RIP constant, in [0, 1)")
@@ -101,7 +101,7 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     s.set_defaults(func=run)
 
     v = sub.add_parser("validation", help="(S)GD validation trials of a certificate, in chunks",
-                       description="The validation protocol of 'certify validate' (REFERENCE 1.5) with the trials split "
+                       description="The validation protocol of 'certify validate' (docs/mathematics.md) with the trials split "
                                    "into chunks of --chunk trials; chunk c uses the seed SeedSequence([seed, c]) (so the "
                                    "numbers differ from one 'certify validate' run with --seed). The chunks are pooled "
                                    "exactly: counts, rates and error quantiles over all trials. The certificate file "

@@ -16,7 +16,7 @@ __all__ = ["add_validate", "cmd_validate"]
 def add_validate(sub: Subparsers) -> argparse.ArgumentParser:
     va = sub.add_parser("validate", help="run (S)GD from perturbed starts on a certificate's operator",
                         description="Start (S)GD at (1-gamma) X + gamma W for each gamma and report success rates and error "
-                                    "quantiles (REFERENCE 1.5). The certificate file is never modified unless --record "
+                                    "quantiles (docs/mathematics.md). The certificate file is never modified unless --record "
                                     "(which appends the result to it, atomically); -o writes the result on its own.")
     va.add_argument("file", help="certificate JSON file (read only, unless --record)")
     va.add_argument("--trials", type=int, default=1000,
