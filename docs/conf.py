@@ -60,12 +60,11 @@ _generated = certify_docs.generate()
 nb_execution_excludepatterns = [f"notebooks/{stem}.ipynb" for stem in _generated["notebooks_with_outputs"]]
 # an executed notebook finds the repository's measured results through this
 os.environ.setdefault("CERTIFY_RESULTS", str(ROOT / "results"))
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 # --- API reference ----------------------------------------------------------------------------
 autodoc_default_options = {"members": True, "show-inheritance": True}
 autodoc_member_order = "bysource"
-autodoc_typehints = "description"
+autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
 autodoc_inherit_docstrings = False
 napoleon_numpy_docstring = True

@@ -162,14 +162,20 @@ def nimc_phase_table(name: str = "nimc_phase_transition.json") -> str:
 
 
 def benchmarks_list() -> str:
-    """One section per ``benchmarks/*.py``: its module docstring, shown verbatim."""
+    """One section per ``benchmarks/*.py``: the first paragraph of its docstring and the command
+    lines it documents (lines starting with ``python ``)."""
     out = []
     for path in sorted((ROOT / "benchmarks").glob("*.py")):
         try:
-            doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or "(no docstring)"
+            doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
         except SyntaxError:
-            doc = "(could not be parsed)"
-        out += [f"### `benchmarks/{path.name}`", "", "```text", doc.strip(), "```", ""]
+            doc = ""
+        summary = " ".join(doc.split("\n\n")[0].split()) or "(no docstring)"
+        summary = re.sub(r":\w+:`~?([^`]+)`", r"``\1``", summary)  # reST roles -> code
+        commands = [line.strip() for line in doc.splitlines() if line.strip().startswith("python ")]
+        out += [f"### `benchmarks/{path.name}`", "", summary, ""]
+        if commands:
+            out += ["```bash", *commands, "```", ""]
     return "\n".join(out) if out else "*No benchmark scripts yet.*\n"
 
 
@@ -213,7 +219,9 @@ def generate() -> dict:
 # * ``|Ω|`` (an absolute value or a cardinality) outside a literal is a reST substitution
 #   reference: the bars are escaped;
 # * a free paragraph after a NumPy "Parameters" list (e.g. "Scale. ...") would be read as one more
-#   parameter: a "Notes" heading is put before it.
+#   parameter: a "Notes" heading is put before it;
+# * "InputError : when ..." in a "Raises" section is written as numpydoc has it (the exception,
+#   then its description indented), which napoleon reads.
 #
 # Docstrings cite the sections of the mathematics page as "REFERENCE §1.4" (the page's numbering);
 # on the site these become links to that page.
@@ -230,6 +238,7 @@ def link_reference(line: str) -> str:
 _SUBST = re.compile(r"(?<![\\`|\w])\|(?=[^\s|])([^|`\n]*?[^\s|\\])\|(?![\w|])")
 _PARAM = re.compile(r"^\*{0,2}[A-Za-z_][\w.]*(\s*,\s*\*{0,2}[A-Za-z_][\w.]*)*\s*(:.*)?$")
 _SECTION = re.compile(r"^\s*-{3,}\s*$")
+_RAISES_ITEM = re.compile(r"^([A-Z]\w*(?:\.\w+)*)\s+:\s+(.*)$")
 
 
 def escape_bars(line: str, in_literal: bool = False) -> tuple[str, bool]:
@@ -246,7 +255,7 @@ def adapt_docstring(lines: list[str]) -> list[str]:
     """The two adaptations above, skipping literal blocks (after ``::``) and doctest lines."""
     out: list[str] = []
     literal_indent: int | None = None
-    in_params = False
+    in_params = in_raises = False
     in_literal = False
     previous_blank = True
     for k, line in enumerate(lines):
@@ -257,6 +266,11 @@ def adapt_docstring(lines: list[str]) -> list[str]:
         nxt = lines[k + 1] if k + 1 < len(lines) else ""
         if _SECTION.match(nxt):
             in_params = stripped in ("Parameters", "Other Parameters", "Attributes")
+            in_raises = stripped in ("Raises", "Warns")
+        elif in_raises and indent == 0 and _RAISES_ITEM.match(stripped):
+            name, text = _RAISES_ITEM.match(stripped).groups()
+            out.append(name)
+            line = "    " + text
         elif (in_params and stripped and indent == 0 and previous_blank and not _SECTION.match(line)
               and not _PARAM.match(stripped) and literal_indent is None):
             out += ["Notes", "-----", ""]
