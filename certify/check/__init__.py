@@ -11,11 +11,16 @@ Modules: :mod:`~certify.check.format` (certificate objects and files), :mod:`~ce
 (the JSON Schema and the safe reader), :mod:`~certify.check.operators` (measurement operators),
 :mod:`~certify.check.verify` (float verification), :mod:`~certify.check.duality` (the SDP's data and
 the bounds any dual point gives), :mod:`~certify.check.curvature` (curvature result files),
-:mod:`~certify.check.exact` (exact verification; needs python-flint).
+:mod:`~certify.check.exact` (exact verification; needs python-flint), :mod:`~certify.check.nimc`
+(NIMC Hessian certificates; the Arb constants in :mod:`~certify.check.nimc_constants`, the float
+population Hessian in :mod:`~certify.check.nimc_population`), :mod:`~certify.check.nmf` (NMF segment
+certificates), :mod:`~certify.check.kindfile` (what those kinds' files share) and
+:mod:`~certify.check.loader` (:func:`load_any`: one reader for every kind).
 """
 
 from .curvature import CurvatureFile, CurvatureReport, load_curvature
 from .format import Certificate, DualCertificate, Tolerances, VerificationReport, load, verify
+from .loader import load_any
 from .operators import CompactOperator, ExplicitOperator, MeasurementOperator, RipConstant
 
 __all__ = [
@@ -30,6 +35,7 @@ __all__ = [
     "Tolerances",
     "VerificationReport",
     "load",
+    "load_any",
     "load_curvature",
     "verify",
 ]

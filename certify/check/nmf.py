@@ -49,6 +49,10 @@ __all__ = [
     "exact_segment",
     "SegmentCheck",
     "check_segment_certificate",
+    "NMF_KIND",
+    "NMFCertificate",
+    "load_nmf",
+    "verify_nmf_exact",
 ]
 
 VERDICTS = ("convex", "not convex", "undecided")
@@ -228,6 +232,20 @@ class SegmentCertificate:
                 "cosine_lower": f(self.cosine_lower), "cosine_upper": f(self.cosine_upper),
                 "verdict": self.verdict, "convex": self.convex, "shape": list(self.shape),
                 "observed": int(self.observed), "convention": self.convention}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SegmentCertificate:
+        """The certificate of :meth:`to_dict` output (``None`` for a non-finite number, as written)."""
+        def f(key, default=math.nan):
+            v = d.get(key, default)
+            return math.nan if v is None else float(v)
+
+        return cls(coefficients=np.array(d["coefficients"], dtype=float),
+                   coefficient_errors=np.array(d["coefficient_errors"], dtype=float), alpha=f("alpha"),
+                   alpha_lower=f("alpha_lower"), alpha_upper=f("alpha_upper"), argmin=f("argmin"), cosine=f("cosine"),
+                   cosine_lower=f("cosine_lower"), cosine_upper=f("cosine_upper"), verdict=str(d["verdict"]),
+                   shape=tuple(int(x) for x in d.get("shape") or ()), observed=int(d.get("observed") or 0),
+                   convention=str(d.get("convention", "l(W,H) = 1/2 sum over observed (WH - X)_ij^2")))
 
     def summary(self) -> str:
         return (f"alpha = min_[0,1] l'' = {self.alpha:.6g} in [{self.alpha_lower:.6g}, {self.alpha_upper:.6g}] "
@@ -418,3 +436,247 @@ def check_segment_certificate(cert: SegmentCertificate, W, H, W_star, H_star, X,
         elif not math.isnan(cert.cosine) and not (clo - tol <= cert.cosine <= chi + tol):
             fails.append("cosine: the stated value is outside its own enclosure")
     return SegmentCheck(ok=not fails, failures=fails, exact=ex)
+
+
+# ----------------------------------------------------------------------------------------------
+# the certificate file (kind "nmf/segment-convexity")
+# ----------------------------------------------------------------------------------------------
+
+NMF_KIND = "nmf/segment-convexity"
+NMF_CONVENTIONS = {
+    "loss": "l(W, H) = 1/2 sum over observed (i, j) of ([WH]_ij - X_ij)^2 (SC-NMF eq. (2))",
+    "segment": "(W, H) + lambda (W* - W, H* - H), lambda in [0, 1]",
+    "quartic": "l(lambda) = c0 + c1 lambda + ... + c4 lambda^4; R0 = M o (X - WH), A = M o (dW H + W dH), "
+               "B = M o (dW dH): c0 = |R0|^2/2, c1 = -<R0, A>, c2 = |A|^2/2 - <R0, B>, c3 = <A, B>, c4 = |B|^2/2",
+    "curvature": "alpha = min over [0, 1] of l'' = 2 c2 + 6 c3 lambda + 12 c4 lambda^2 (SC-NMF eq. (6)); convex iff alpha >= 0",
+    "cosine": "cosine between -grad l(W, H) and (W* - W, H* - H)",
+    "mask": "1 = observed; null: every entry observed",
+}
+
+
+@dataclass
+class NMFCertificate:
+    """An NMF segment certificate as a file: the instance (``X``, ``mask``, the segment's ends
+    ``(W, H)`` and ``(W*, H*)``, and optionally the ``model`` it was drawn from, e.g. the planted
+    model's settings) and its :class:`SegmentCertificate` (the quartic's coefficients with their
+    error bounds, α with its proven enclosure, the cosine, the verdict).  :meth:`verify` recomputes
+    every number exactly (:func:`check_segment_certificate`), :meth:`verify_exact` reports each
+    claim with its verdict."""
+
+    X: np.ndarray
+    mask: np.ndarray | None
+    W: np.ndarray
+    H: np.ndarray
+    W_star: np.ndarray
+    H_star: np.ndarray
+    segment: SegmentCertificate
+    model: dict | None = None
+    name: str | None = None
+    description: str | None = None
+    created: str | None = None
+    package_version: str = ""
+    verification: dict | None = None
+    validations: list = field(default_factory=list)
+    exact: dict | None = None
+
+    kind = NMF_KIND
+
+    def __post_init__(self):
+        from .._version import __version__  # noqa: PLC0415
+        from ..io import utc_now  # noqa: PLC0415
+
+        for name in ("X", "W", "H", "W_star", "H_star"):
+            setattr(self, name, np.array(getattr(self, name), dtype=float))
+        self.mask = None if self.mask is None else np.array(self.mask, dtype=bool)
+        self.created = self.created or utc_now()
+        self.package_version = self.package_version or __version__
+
+    @property
+    def shape(self) -> tuple:
+        return (self.X.shape[0], self.X.shape[1], self.W.shape[1])
+
+    def verify(self, backend: str = "auto"):
+        """Recompute the segment's numbers exactly and compare (a
+        :class:`~certify.check.kindfile.KindReport`; kept in ``self.verification``)."""
+        from .kindfile import KindReport  # noqa: PLC0415
+
+        rep = KindReport()
+        try:
+            chk = check_segment_certificate(self.segment, self.W, self.H, self.W_star, self.H_star, self.X, self.mask,
+                                            backend=backend)
+        except InputError as exc:
+            rep.check("instance", False, None, str(exc))
+            self.verification = rep.to_dict()
+            return rep
+        n, m, r = self.shape
+        obs = int(n * m if self.mask is None else self.mask.sum())
+        rep.check("instance", True, [n, m, r], f"X {n} x {m}, rank {r}, {obs} observed entries")
+        rep.check("shape_matches", tuple(self.segment.shape) in ((), (n, m, r)) and self.segment.observed in (0, obs),
+                  [list(self.segment.shape), self.segment.observed],
+                  f"stated shape and observed count are ({n}, {m}, {r}), {obs}")
+        rep.check("segment", chk.ok, chk.failures, "coefficients within their bounds, the exact alpha inside "
+                  "[alpha_lower, alpha_upper] and within error_bound of alpha, the cosine inside its enclosure, the "
+                  "verdict consistent with the sign of the exact alpha (exact rationals, " + chk.exact.backend + ")")
+        rep.figures = {"alpha_exact": float(chk.exact.alpha), "argmin_exact": float(chk.exact.argmin),
+                       "cosine": chk.exact.cosine, "coefficients_exact": [float(c) for c in chk.exact.coefficients],
+                       "verdict": self.segment.verdict}
+        self.verification = rep.to_dict()
+        return rep
+
+    def verify_exact(self, backend: str = "auto"):
+        """Every claim with its verdict (:func:`verify_nmf_exact`); kept in ``self.exact``."""
+        rep = verify_nmf_exact(self, backend=backend)
+        self.exact = rep.to_dict()
+        return rep
+
+    def to_dict(self) -> dict:
+        from .kindfile import header  # noqa: PLC0415
+
+        if self.verification is None:
+            self.verify()
+        n, m, r = self.shape
+        return {**header(NMF_KIND, self, NMF_CONVENTIONS),
+                "instance": {"n": n, "m": m, "r": r, "X": self.X.tolist(),
+                             "mask": None if self.mask is None else self.mask.astype(int).tolist(),
+                             "W": self.W.tolist(), "H": self.H.tolist(), "W_star": self.W_star.tolist(),
+                             "H_star": self.H_star.tolist(), "model": self.model},
+                "segment": self.segment.to_dict(), "verification": self.verification,
+                "validations": list(self.validations), "exact": self.exact}
+
+    def save(self, path):
+        """Write the certificate as JSON, atomically (verifying it first if not yet verified)."""
+        from .kindfile import write  # noqa: PLC0415
+
+        return write(path, self.to_dict())
+
+    @classmethod
+    def from_dict(cls, d: dict) -> NMFCertificate:
+        from ..errors import CertificateFormatError  # noqa: PLC0415
+        from .kindfile import validate_kind  # noqa: PLC0415
+
+        shapes = validate_kind(d, NMF_KIND)
+        inst = d["instance"]
+        n, m, r = inst["n"], inst["m"], inst["r"]
+        want = {"X": (n, m), "mask": (n, m), "W": (n, r), "H": (r, m), "W_star": (n, r), "H_star": (r, m)}
+        for key, shape in want.items():
+            got = shapes.get(("instance", key))
+            if got is not None and got != shape:
+                raise CertificateFormatError(f"certificate: instance.{key}: has shape {got[0]} x {got[1]}, expected "
+                                             f"{shape[0]} x {shape[1]} (instance.n = {n}, m = {m}, r = {r})")
+        if inst["mask"] is not None and not all(v in (0, 1) for row in inst["mask"] for v in row):
+            raise CertificateFormatError("certificate: instance.mask: expected 0/1 entries (1 = observed)")
+        pkg = d.get("package") or {}
+        try:
+            seg = SegmentCertificate.from_dict(d["segment"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CertificateFormatError(f"certificate: segment: malformed ({exc})") from exc
+        return cls(X=inst["X"], mask=inst["mask"], W=inst["W"], H=inst["H"], W_star=inst["W_star"], H_star=inst["H_star"],
+                   segment=seg, model=inst.get("model"), name=d.get("name"), description=d.get("description"),
+                   created=d.get("created"), package_version=str(pkg.get("version", "unknown")),
+                   verification=d.get("verification"), validations=list(d.get("validations") or []), exact=d.get("exact"))
+
+
+def load_nmf(path) -> NMFCertificate:
+    """Read an NMF segment certificate file (the hardened JSON reader first)."""
+    from .schema import read_json_file  # noqa: PLC0415
+
+    return NMFCertificate.from_dict(read_json_file(path))
+
+
+def _le_signed_sqrt(x: Fraction, s: int, q: Fraction) -> bool:
+    """``x <= s·√q`` exactly (``s`` = ±1, ``q >= 0``)."""
+    if s >= 0:
+        return x <= 0 or x * x <= q
+    return x < 0 and x * x >= q
+
+
+def _ge_signed_sqrt(y: Fraction, s: int, q: Fraction) -> bool:
+    """``s·√q <= y`` exactly."""
+    if s >= 0:
+        return y >= 0 and q <= y * y
+    return y >= 0 or y * y <= q
+
+
+def _cosine_claim(seg: SegmentCertificate, ex: ExactSegment) -> tuple[str, str]:
+    """The cosine ``−c₁/(‖∇ℓ‖ ‖Δ‖) = s √q`` inside ``[cosine_lower, cosine_upper]``, decided exactly
+    (``q = c₁²/(g² d²)``, ``s`` the sign of ``−c₁``)."""
+    lo, hi = seg.cosine_lower, seg.cosine_upper
+    if not (ex.gradient_norm2 > 0 and ex.direction_norm2 > 0):
+        return ("proved", "undefined cosine (zero gradient or direction), none stated") if math.isnan(seg.cosine) \
+            else ("disproved", "the cosine is undefined (zero gradient or direction) but a value is stated")
+    if math.isnan(lo) or math.isnan(hi):
+        return "disproved", "no enclosure stated for a defined cosine"
+    c1 = ex.coefficients[1]
+    q = c1 * c1 / (ex.gradient_norm2 * ex.direction_norm2)
+    s = 1 if c1 <= 0 else -1
+    inside = _le_signed_sqrt(Fraction(lo), s, q) and _ge_signed_sqrt(Fraction(hi), s, q)
+    return ("proved" if inside else "disproved"), f"exact cosine {ex.cosine:.17g} (cos^2 = {float(q):.17g}, exactly compared)"
+
+
+def _segment_claims(seg: SegmentCertificate, ex: ExactSegment) -> list:
+    from .kindfile import claim  # noqa: PLC0415
+
+    out = []
+    errs = np.asarray(seg.coefficient_errors, dtype=float)
+    for i in range(5):
+        c, e = float(seg.coefficients[i]), float(errs[i])
+        ok = math.isfinite(c) and e >= 0 and abs(ex.coefficients[i] - Fraction(c)) <= Fraction(e)
+        out.append(claim(f"segment.c{i}", f"|c{i} - stated| <= stated error", [c, e], "proved" if ok else "disproved",
+                         f"exact c{i} = {float(ex.coefficients[i]):.17g}"))
+    a, lo, hi = ex.alpha, seg.alpha_lower, seg.alpha_upper
+    ok = math.isfinite(lo) and math.isfinite(hi) and Fraction(lo) <= a <= Fraction(hi)
+    out.append(claim("segment.alpha", "alpha = min over [0, 1] of l'' lies in [alpha_lower, alpha_upper]", [lo, hi],
+                     "proved" if ok else "disproved", f"exact alpha = {float(a):.17g} (at lambda = {float(ex.argmin):.6g})"))
+    eb = seg.error_bound
+    ok = math.isfinite(seg.alpha) and math.isfinite(eb) and abs(Fraction(seg.alpha) - a) <= Fraction(eb)
+    out.append(claim("segment.alpha_value", "|alpha - exact alpha| <= error_bound", [seg.alpha, eb],
+                     "proved" if ok else "disproved", f"exact alpha = {float(a):.17g}"))
+    out.append(_verdict_claim(seg, a))
+    v, why = _cosine_claim(seg, ex)
+    out.append(claim("segment.cosine", "the cosine between -grad l and the segment lies in [cosine_lower, cosine_upper]",
+                     [seg.cosine_lower, seg.cosine_upper], v, why))
+    out.append(claim("segment.argmin", "where l'' attains alpha", seg.argmin, "not a proof claim",
+                     f"informative; exact argmin {float(ex.argmin):.6g}"))
+    return out
+
+
+def _verdict_claim(seg: SegmentCertificate, a: Fraction) -> dict:
+    from .kindfile import claim  # noqa: PLC0415
+
+    v = seg.verdict
+    if v == "convex":
+        ok = a >= 0 and seg.alpha_lower >= 0
+        return claim("segment.verdict", "l is convex on the segment (alpha >= 0)", v, "proved" if ok else "disproved",
+                     f"exact alpha = {float(a):.6g}" + ("" if seg.alpha_lower >= 0 else "; alpha_lower < 0"))
+    if v == "not convex":
+        return claim("segment.verdict", "l is not convex on the segment (alpha < 0)", v, "proved" if a < 0 else "disproved",
+                     f"exact alpha = {float(a):.6g}")
+    if v == "undecided":
+        return claim("segment.verdict", "neither convexity nor its failure is claimed", v, "not a proof claim",
+                     f"exact alpha = {float(a):.6g}")
+    return claim("segment.verdict", "a verdict of " + ", ".join(VERDICTS), v, "disproved", "unknown verdict")
+
+
+def verify_nmf_exact(cert: NMFCertificate, *, backend: str = "auto"):
+    """Every claim of an NMF segment certificate decided in exact rational arithmetic: each
+    coefficient within its stated error, α inside its enclosure and within ``error_bound`` of the
+    stated value, the verdict, the cosine inside its enclosure (compared through squares, exactly);
+    ``argmin`` and the records are "not a proof claim".  The outcome is proved only if every proof
+    claim is."""
+    import time  # noqa: PLC0415
+
+    from .exact.report import ExactReport  # noqa: PLC0415
+    from .kindfile import agree_with_float, combine, records  # noqa: PLC0415
+
+    if not isinstance(cert, NMFCertificate):
+        raise InputError(f"cert: expected an NMFCertificate, got {type(cert).__name__}")
+    t0 = time.perf_counter()
+    float_report = cert.verify(backend=backend)
+    ex = exact_segment(cert.W, cert.H, cert.W_star, cert.H_star, cert.X, cert.mask, backend=backend)
+    claims = _segment_claims(cert.segment, ex)
+    agree_with_float(claims, float_report)
+    claims += records(cert)
+    outcome, reason = combine(claims)
+    return ExactReport(outcome=outcome, reason=reason, claim="nmf-segment-convexity", claims=claims,
+                       seconds=time.perf_counter() - t0,
+                       instance={"n": cert.shape[0], "m": cert.shape[1], "r": cert.shape[2], "backend": ex.backend})

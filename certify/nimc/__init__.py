@@ -16,7 +16,10 @@ with the published constants recomputed as rigorous enclosures.  Modules:
 * :mod:`.training` — perturbed starts, batched GD/SGD, relative test error, recovery criterion;
 * :mod:`.experiments` — ``λ_min`` near the truth, local convergence, the phase-transition cell;
 * :mod:`.constants` — the Gaussian moments α, β, γ and ρ as Arb enclosures (python-flint,
-  ``pip install "certify[exact]"``).
+  ``pip install "certify[exact]"``; computed by the kernel, :mod:`certify.check.nimc_constants`);
+* :mod:`.certificates` — :func:`certificate`, the NIMC Hessian certificate (a file checked by
+  ``certify verify``, validated by ``certify validate``; the object is the kernel's
+  :class:`certify.check.nimc.NIMCCertificate`).
 
 Every public name of those modules (but :mod:`.constants`, used as a namespace) is available here;
 they are imported on first use (PEP 562), so ``import certify.nimc`` loads neither NumPy nor SciPy.
@@ -35,9 +38,10 @@ _EXPORTS = {
     "training": ("RECOVERY_TOL", "perturbed_start", "default_step_size", "NIMCRun", "gd", "sgd",
                  "relative_test_error", "recovered"),
     "experiments": ("empirical_lambda_min", "local_convergence", "recovery_experiment"),
+    "certificates": ("certificate", "orthogonal_truth", "NIMCCertificate", "load_nimc"),
 }
 _LAZY = {name: module for module, names in _EXPORTS.items() for name in names}
-_SUBMODULES = ("activations", "model", "hessians", "bounds", "training", "experiments", "constants")
+_SUBMODULES = ("activations", "model", "hessians", "bounds", "training", "experiments", "constants", "certificates")
 
 
 def __getattr__(name):

@@ -9,11 +9,11 @@ Conventions (loss, packing ``w = [vec(U); vec(V)]``, trials axis): :mod:`certify
 from __future__ import annotations
 
 import importlib.util
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..check import nimc_population as _pop
 from ..errors import InputError
 from .activations import check_activation
 from .model import (
@@ -154,124 +154,21 @@ def _orthogonal_hessian_from_moments(k: int, mom: dict) -> np.ndarray:
     return H
 
 
-_QUAD_L = 9.0  # truncation of the Gaussian plane: the mass outside [−9, 9]² is < 5e-19
-
-
-def _gl_rule(n: int):
-    """Tensor Gauss–Legendre rule on ``[−L, L]²`` with the standard normal density folded into the
-    weights (Gauss–Legendre rather than Gauss–Hermite: its nodes are evenly spread, which resolves
-    the narrow bumps of ``φ'(c·s)`` for large ``c`` that Gauss–Hermite misses)."""
-    x, w = np.polynomial.legendre.leggauss(n)
-    x = _QUAD_L * x
-    w = _QUAD_L * w * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
-    X, Y = np.meshgrid(x, x, indexing="ij")
-    return np.stack([X.ravel(), Y.ravel()], axis=1), np.outer(w, w).ravel()
+# the quadrature is the kernel's (certify verify recomputes the estimates of NIMC certificates with
+# it); the former private names stay here for their callers
+_QUAD_L = _pop._QUAD_L
+_RADIAL = _pop._RADIAL
+_gl_rule = _pop._gl_rule
+_pair_frames = _pop._pair_frames
+_assemble_factor = _pop._assemble_factor
+_factor_expectations_smooth = _pop.factor_expectations_smooth
+_factor_expectations_homogeneous = _pop.factor_expectations_homogeneous
+_hessian_from_factor_expectations = _pop.hessian_from_factor_expectations
 
 
 def _auto_nodes(M_list, activation: str) -> int:
-    """Nodes per axis for the smooth rule: the integrand is analytic in a strip of half-width
-    ``τ = π/c`` (sigmoid) or ``π/(2c)`` (tanh), ``c`` the largest column norm; Gauss–Legendre on
-    ``[−L, L]`` then converges like ``(1 + τ/L)^{−2n}``; ``n = 26 L/τ`` gives ~1e-15 in practice
-    (measured against the exact orthogonal case: error 5e-12 at ``18 L/τ``, 5e-15 at ``26 L/τ``)."""
-    if activation == "linear":
-        return 64  # entire integrand (polynomial × Gaussian)
-    c = max(float(np.max(np.linalg.norm(M, axis=0))) for M in M_list)
-    tau = math.pi / max(c, 1e-12) / (2.0 if activation == "tanh" else 1.0)
-    return int(min(1200, max(64, math.ceil(26 * _QUAD_L / tau))))
-
-
-def _pair_frames(M: np.ndarray):
-    """For every pair (i, j): an orthonormal ``Q_ij ∈ R^{d×2}`` whose span contains ``m_i, m_j``,
-    and the coordinates ``a = Q_ijᵀ m_i``, ``b = Q_ijᵀ m_j``."""
-    d, k = M.shape
-    pairs = np.stack(np.broadcast_arrays(M.T[:, None, :], M.T[None, :, :]), axis=-1)  # (k, k, d, 2)
-    Q = np.linalg.qr(pairs, mode="reduced")[0]  # Householder: orthonormal even when m_i ∥ m_j
-    a = np.einsum("ijdq,id->ijq", Q, M.T)
-    b = np.einsum("ijdq,jd->ijq", Q, M.T)
-    return Q, a, b
-
-
-def _factor_expectations_smooth(M, activation, nodes):
-    """``S_ij = E[φ(m_iᵀx)φ(m_jᵀx)]``, ``W_ij = E[φ'(m_iᵀx)φ(m_jᵀx) x]``,
-    ``T_ij = E[φ'(m_iᵀx)φ'(m_jᵀx) x xᵀ]`` by a tensor rule in the plane of ``(m_i, m_j)``
-    (``x = Q s + Q⊥ t`` with ``t`` independent of ``s``)."""
-    phi, dphi, _ = _ACT[activation]
-    d, k = M.shape
-    Q, a, b = _pair_frames(M)
-    s, w = _gl_rule(nodes)
-    S = np.empty((k, k))
-    W2 = np.empty((k, k, 2))
-    T2 = np.empty((k, k, 2, 2))
-    T0 = np.empty((k, k))
-    ss = s[:, :, None] * s[:, None, :]
-    for i in range(k):  # chunks of k pairs bound the memory (nodes² · k values)
-        za = np.einsum("jq,nq->jn", a[i], s)
-        zb = np.einsum("jq,nq->jn", b[i], s)
-        fa, fb, ga, gb = phi(za), phi(zb), dphi(za), dphi(zb)
-        S[i] = (fa * fb) @ w
-        W2[i] = (ga * fb * w) @ s
-        gg = ga * gb * w
-        T2[i] = np.einsum("jn,nqr->jqr", gg, ss)
-        T0[i] = gg.sum(axis=1)
-    return _assemble_factor(Q, S, W2, T2, T0, d)
-
-
-def _assemble_factor(Q, S, W2, T2, T0, d):
-    W = np.einsum("ijdq,ijq->ijd", Q, W2)
-    QQ = np.einsum("ijdq,ijeq->ijde", Q, Q)
-    T = np.einsum("ijdq,ijqr,ijer->ijde", Q, T2, Q) + T0[:, :, None, None] * (np.eye(d) - QQ)
-    return S, W, T
-
-
-# radial moments  M_p = ∫_0^∞ r^{p+1} e^{−r²/2} dr  (2-D polar coordinates)
-_RADIAL = {0: 1.0, 1: math.sqrt(math.pi / 2), 2: 2.0, 3: 3 * math.sqrt(math.pi / 2), 4: 8.0}
-
-
-def _factor_expectations_homogeneous(M, activation, nodes):
-    """The same expectations for positively homogeneous φ (ReLU, linear), in polar coordinates:
-    ``φ(r t) = r φ(t)``, ``φ'(r t) = φ'(t)`` make the radial integral a closed-form moment and the
-    angular integrand smooth between the zeros of ``m_iᵀω``, ``m_jᵀω`` (Gauss–Legendre per arc)."""
-    phi, dphi, _ = _ACT[activation]
-    d, k = M.shape
-    Q, a, b = _pair_frames(M)
-    gl_x, gl_w = np.polynomial.legendre.leggauss(nodes)
-    S = np.zeros((k, k))
-    W2 = np.zeros((k, k, 2))
-    T2 = np.zeros((k, k, 2, 2))
-    T0 = np.zeros((k, k))
-    for i in range(k):  # k² pairs, each a 1-D angular quadrature (not a loop over samples)
-        for j in range(k):
-            brk = [0.0, 2 * np.pi]
-            for v in (a[i, j], b[i, j]):
-                if np.hypot(*v) > 0:
-                    t0 = math.atan2(v[1], v[0])
-                    brk += [(t0 + np.pi / 2) % (2 * np.pi), (t0 - np.pi / 2) % (2 * np.pi)]
-            brk = np.unique(np.array(brk))
-            lo, hi = brk[:-1], brk[1:]
-            th = (0.5 * (hi - lo)[:, None] * gl_x[None, :] + 0.5 * (hi + lo)[:, None]).ravel()
-            wt = (0.5 * (hi - lo)[:, None] * gl_w[None, :]).ravel() / (2 * np.pi)
-            om = np.stack([np.cos(th), np.sin(th)], axis=1)
-            ta, tb = om @ a[i, j], om @ b[i, j]
-            fa, fb, ga, gb = phi(ta), phi(tb), dphi(ta), dphi(tb)
-            S[i, j] = _RADIAL[2] * np.sum(wt * fa * fb)
-            W2[i, j] = _RADIAL[2] * np.einsum("n,nq->q", wt * ga * fb, om)
-            T2[i, j] = _RADIAL[2] * np.einsum("n,nq,nr->qr", wt * ga * gb, om, om)
-            T0[i, j] = _RADIAL[0] * np.sum(wt * ga * gb)
-    return _assemble_factor(Q, S, W2, T2, T0, d)
-
-
-def _hessian_from_factor_expectations(SU, WU, TU, SV, WV, TV) -> np.ndarray:
-    k, _, d = WU.shape
-    kd = k * d
-    Huu = TU * SV[:, :, None, None]  # (i, j, d, d)
-    Hvv = TV * SU[:, :, None, None]
-    Huv = np.einsum("ijp,jiq->ijpq", WU, WV)  # E[φ'(u_iᵀx)φ(u_jᵀx)x] E[φ'(v_jᵀy)φ(v_iᵀy)y]ᵀ
-    H = np.zeros((2 * kd, 2 * kd))
-    H[:kd, :kd] = Huu.transpose(0, 2, 1, 3).reshape(kd, kd)
-    H[kd:, kd:] = Hvv.transpose(0, 2, 1, 3).reshape(kd, kd)
-    H[:kd, kd:] = Huv.transpose(0, 2, 1, 3).reshape(kd, kd)
-    H[kd:, :kd] = H[:kd, kd:].T
-    return 0.5 * (H + H.T)
+    """Nodes per axis (:func:`certify.check.nimc_population.quadrature_nodes`)."""
+    return _pop.quadrature_nodes(M_list[0], M_list[-1], activation)
 
 
 def population_hessian(U_star, V_star, activation: str, *, method: str = "auto", nodes: int | None = None,
@@ -340,25 +237,10 @@ def _population_hessian_moments(U, V, activation: str) -> np.ndarray:
 
 def _population_hessian_quadrature(U, V, activation: str, nodes: int | None, return_error: bool):
     """``H*`` by two-dimensional quadrature (``nodes`` per axis or per arc; None: automatic), with
-    the estimate ``max |H(n) − H(⌈1.5 n⌉)|`` when ``return_error``."""
-    d = U.shape[0]
-    homogeneous = activation == "relu"
-    n = nodes or (24 if homogeneous else _auto_nodes([U, V], activation))
-    if d == 1:  # embed in R^2 (an independent extra coordinate) and read off the (1, 1) part
-        Hp, err = population_hessian(np.vstack([U, [[0.0]]]), np.vstack([V, [[0.0]]]), activation,
-                                     method="quadrature", nodes=n, return_error=True)
-        H = Hp[np.ix_([0, 2], [0, 2])]
-        return (H, err) if return_error else H
-
-    def compute(nn):
-        f = _factor_expectations_homogeneous if homogeneous else _factor_expectations_smooth
-        return _hessian_from_factor_expectations(*f(U, activation, nn), *f(V, activation, nn))
-
-    H = compute(n)
-    if not return_error:
-        return H
-    err = float(np.abs(H - compute(int(math.ceil(1.5 * n)))).max())
-    return H, err
+    the estimate ``max |H(n) − H(⌈1.5 n⌉)|`` when ``return_error`` (the kernel's rule,
+    :func:`certify.check.nimc_population.quadrature_hessian`)."""
+    H, err, _ = _pop.quadrature_hessian(U, V, activation, nodes)
+    return (H, err) if return_error else H
 
 
 @dataclass
@@ -405,21 +287,7 @@ def population_hessian_mc(U_star, V_star, activation: str, *, samples: int = 200
     if samples < batches:
         raise InputError(f"samples: expected at least one sample per batch ({batches}), got {samples}")
     d, k = U.shape
-    rng = _rng(seed)
-    nb = samples // batches
-    phi, dphi, _ = _ACT[activation]
-    idx = free_indices(d, k, fix_first_row)
-    Hb = np.empty((batches, idx.size, idx.size))
-    for b in range(batches):  # memory-bounded batches; each batch is vectorized
-        x = rng.standard_normal((nb, d))
-        y = rng.standard_normal((nb, d))
-        Zu, Zv = x @ U, y @ V
-        Ju = ((dphi(Zu) * phi(Zv))[:, :, None] * x[:, None, :]).reshape(nb, -1)
-        Jv = ((dphi(Zv) * phi(Zu))[:, :, None] * y[:, None, :]).reshape(nb, -1)
-        J = np.concatenate([Ju, Jv], axis=1)[:, idx]
-        Hb[b] = J.T @ J / nb
-    H = Hb.mean(axis=0)
-    s2 = float(np.sum((Hb - H) ** 2) / (batches * (batches - 1)))
-    radius = math.sqrt(s2 / (1.0 - confidence))
-    lam = float(np.linalg.eigvalsh(H)[0])
-    return HessianEstimate(H=H, lam_min=lam, radius=radius, confidence=confidence, samples=nb * batches, batches=batches)
+    mc = _pop.monte_carlo_hessian(U, V, activation, samples=samples, batches=batches, confidence=confidence,
+                                  seed=_rng(seed), index=free_indices(d, k, fix_first_row))
+    return HessianEstimate(H=mc.H, lam_min=mc.lam_min, radius=mc.radius, confidence=confidence, samples=mc.samples,
+                           batches=batches)

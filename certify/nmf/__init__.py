@@ -21,6 +21,10 @@ Loss convention: ``ℓ(W, H) = ½ Σ_{(i,j)∈Ω} ([WH]_ij − X_ij)²`` (SC-NMF
   made in floating point with a rigorous error bound;
 * :mod:`certify.check.nmf` (the trusted kernel) — the certificate object, the input checks and the
   exact re-check :func:`check_segment_certificate` / :func:`exact_segment`;
+* :mod:`.certificates` — :func:`certificate` and :func:`planted_certificate`: a segment
+  certificate as a file (``kind = "nmf/segment-convexity"``, the kernel's
+  :class:`~certify.check.nmf.NMFCertificate`), checked by ``certify verify`` and validated by
+  ``certify validate``;
 * :mod:`.landscape` — :func:`trajectory` (SC-NMF Figure 6), :func:`star_convexity` and
   :func:`ablation` (Figure 5), :func:`planted_table` (Theorem 1 measured), :func:`loss_profiles`
   (Figures 3–4);
@@ -48,6 +52,7 @@ from ..check.nmf import (
     exact_backend,
     exact_segment,
 )
+from .certificates import NMFCertificate, certificate, load_nmf, planted_certificate
 from .data import (
     REAL_DATASETS,
     RealData,
@@ -97,6 +102,7 @@ __all__ = [
     # certificates
     "VERDICTS", "SegmentCertificate", "SegmentBatch", "ExactSegment", "SegmentCheck", "segment_certificate",
     "segment_certificates", "exact_segment", "check_segment_certificate", "curvature_min", "exact_backend",
+    "NMFCertificate", "certificate", "planted_certificate", "load_nmf",
     # landscape
     "Trajectory", "trajectory", "StarConvexity", "segment_statistics", "star_convexity", "AblationRow",
     "ablation", "ablation_table", "planted_table", "loss_profiles", "rows_to_dicts",

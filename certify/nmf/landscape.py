@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
@@ -159,6 +159,39 @@ class StarConvexity:
     def pairs(self) -> int:
         return int(self.alpha.size)
 
+    def plot(self, path=None, ax=None, *, title: str | None = None):
+        """A histogram of α over the pairs, stacked by certificate verdict (convex / not convex /
+        undecided), with α = 0 marked and the fractions in the legend.  Saved to ``path`` when
+        given (PNG, PDF, SVG by the suffix); returns the figure."""
+        from ..plotting import pyplot, save_figure  # noqa: PLC0415
+
+        plt = pyplot(path is not None and ax is None)
+        own = ax is None
+        fig, ax = plt.subplots(figsize=(6.4, 3.9), layout="constrained") if own else (ax.figure, ax)
+        a = np.asarray(self.alpha, dtype=float)
+        ok = np.isfinite(a)
+        edges = np.histogram_bin_edges(a[ok], bins=min(60, max(10, int(np.sqrt(ok.sum())) * 2))) if ok.any() else 10
+        groups, labels, colors = [], [], []
+        fr = self.fractions
+        for verdict, color in (("convex", "C2"), ("not convex", "C3"), ("undecided", "0.6")):
+            sel = ok & (self.verdict == verdict)
+            groups.append(a[sel])
+            labels.append(f"{verdict}: {int(sel.sum())} ({fr[verdict]:.1%})")
+            colors.append(color)
+        ax.hist(groups, bins=edges, stacked=True, color=colors, label=labels, edgecolor="white", linewidth=0.3)
+        ax.axvline(0.0, color="k", lw=0.8)
+        ax.set_xlabel(r"$\alpha = \min_{\lambda \in [0, 1]} \ell''(\lambda)$ along the segment point $\to$ optimum")
+        ax.set_ylabel("segments")
+        st = self.stats
+        rd = st["relative_deviation"]
+        ax.set_title(title or (f"{self.pairs} segments, {self.shape[0]} x {self.shape[1]}, rank {self.shape[2]}: "
+                               rf"mean $\alpha$ = {st['mean']:.3g}, $\sigma/\mu$ = "
+                               + ("undefined" if not math.isfinite(rd) else f"{rd:.3f}")), fontsize=9)
+        ax.legend(title="certified verdict", fontsize=8, title_fontsize=8)
+        if path is not None:
+            save_figure(fig, path, close=own)
+        return fig
+
     def to_dict(self) -> dict:
         """JSON-ready (non-finite numbers become None)."""
         cos = self.cosine[np.isfinite(self.cosine)]
@@ -187,7 +220,7 @@ def _from_batch(b: SegmentBatch, index, settings, seconds, opt_loss):
 def star_convexity(X, rank: int, mask=None, *, optima: int = 10, points: int = 50, pairs: int | None = None,
                    method: str = "mu", steps: int = 1000, seed: int = 0, optimum=None,
                    point_scale: float | None = None, solver_kwargs: dict | None = None,
-                   progress=None) -> StarConvexity:
+                   progress=None, certify_progress=None) -> StarConvexity:
     """SC-NMF §4.2: find ``optima`` optima with ``method`` (``"mu"`` or ``"pgd"``; all starts in
     one batched run of ``steps`` steps from half-normal starts matched to the data mean), draw
     ``points`` random points per optimum from the same half-normal distribution (independent of
@@ -195,7 +228,10 @@ def star_convexity(X, rank: int, mask=None, *, optima: int = 10, points: int = 5
     pairs; ``pairs=N`` instead takes exactly N pairs, pair j ending at optimum ``j mod optima``).
 
     ``optimum=(W*, H*)`` skips the solver and uses that point (e.g. the planted solution), with
-    ``optima`` forced to 1.  ``point_scale`` overrides the σ of the random points."""
+    ``optima`` forced to 1.  ``point_scale`` overrides the σ of the random points.
+    ``progress(k, steps)`` reports the solver's steps; ``certify_progress(done, pairs)`` the
+    certificates (then computed in chunks of :data:`CERTIFY_CHUNK` segments, with the same results:
+    each segment's certificate depends on that segment only)."""
     t0 = time.perf_counter()
     rank = check_rank(rank)
     Xc, M, obs = check_data(X, mask)
@@ -230,9 +266,31 @@ def star_convexity(X, rank: int, mask=None, *, optima: int = 10, points: int = 5
     total = optima * points if pairs is None else pairs
     index = np.arange(total) % optima if pairs is not None else np.repeat(np.arange(optima), points)
     W0, H0 = half_normal_init(n, m, rank, starts=total, scale=scale, seed=seed + 104729)
-    b = segment_certificates(W0, H0, Ws[index], Hs[index], Xc, M)
+    b = _certify_in_chunks(W0, H0, Ws, Hs, index, Xc, M, certify_progress)
     settings.update(rank=rank, observed=obs, pairs=total)
     return _from_batch(b, index, settings, time.perf_counter() - t0, np.asarray(opt_loss, dtype=float))
+
+
+#: segments per certificate computation when :func:`star_convexity` reports their progress
+CERTIFY_CHUNK = 64
+
+
+def _certify_in_chunks(W0, H0, Ws, Hs, index, X, M, progress) -> SegmentBatch:
+    """:func:`segment_certificates` of the segments ``(W0[j], H0[j]) → (Ws[index[j]], Hs[index[j]])``:
+    one batch, or chunks of :data:`CERTIFY_CHUNK` with ``progress(done, total)`` after each."""
+    total = len(index)
+    if progress is None:
+        return segment_certificates(W0, H0, Ws[index], Hs[index], X, M)
+    parts = []
+    progress(0, total)
+    for a in range(0, total, CERTIFY_CHUNK):
+        j = index[a:a + CERTIFY_CHUNK]
+        parts.append(segment_certificates(W0[a:a + CERTIFY_CHUNK], H0[a:a + CERTIFY_CHUNK], Ws[j], Hs[j], X, M))
+        progress(min(a + CERTIFY_CHUNK, total), total)
+    first = parts[0]
+    arrays = {f.name: np.concatenate([getattr(b, f.name) for b in parts])
+              for f in fields(SegmentBatch) if f.name not in ("shape", "observed")}
+    return SegmentBatch(**arrays, shape=first.shape, observed=first.observed)
 
 
 @dataclass
