@@ -14,6 +14,7 @@ Public API::
     rip.curvature_profile(X, Z, deltas); rip.saddle_map(delta, rhos, phis)
     best = rip.search_sharp_delta(n, r, r_star, restarts=20, seed=0)   # .delta, .certificate, .history, .published
     res = rip.delta_batch(Xs, Zs)      # K instances: res.delta, res.delta_lower, res.status (compiled core)
+    m = rip.gap_map(rhos, phis)        # rank-1 grid: checked brackets beside the closed form (JMLR19 Thm 12)
     rip.counterexample(X, Z, backend="cvxpy")   # the reference backend ("clarabel" is the default, "scs")
 """
 
@@ -26,9 +27,12 @@ from ..check.operators import (
 )
 from . import examples
 from .closed_form import (
+    GapMap,
     closed_form_lower_bound,
     closed_form_lower_bound_polar,
+    gap_map,
     polar_coordinates,
+    rank1_records,
 )
 from .curvature import (
     CurvatureProfile,
@@ -55,6 +59,9 @@ __all__ = [
     "counterexample",
     "delta_batch",
     "BatchResult",
+    "gap_map",
+    "GapMap",
+    "rank1_records",
     "curvature",
     "curvature_profile",
     "SaddleMap",

@@ -67,8 +67,9 @@ class BatchResult:
     rank-1 pairs by JMLR19's theorem), ``"global-minimizer"`` (``X X^T = Z Z^T``: NaN) or
     ``"failed"`` (NaN, the reason in ``message``).  No number is reported without a status that
     says what it is.  ``solver_status``: the solver's word per instance (informative only);
-    ``method``: ``"batch"`` (solved in the batch), ``"scalar"`` (re-solved alone) or
-    ``"screen"`` (decided without an SDP).  ``certificates``: verified certificates (``None`` where
+    ``method``: ``"batch"`` (solved in the batch), ``"scalar"`` (re-solved alone), ``"scalar-ipm"``
+    (re-solved alone by the interior point after Clarabel failed) or ``"screen"`` (decided
+    without an SDP).  ``certificates``: verified certificates (``None`` where
     there is no bracket) when requested.  ``points``: per instance ``(P, dual_scale, y, V, H)`` of
     the bracket when ``keep_points=True`` (``H`` the repaired, optimally scaled reduced Gram matrix
     in the ``svec`` basis): :meth:`certificate` rebuilds a certificate from them."""
@@ -217,14 +218,18 @@ def second_order_batch(lay, e, J, H):
 def dual_bound_batch(lay, e, J, y, V):
     """:func:`certify.check.duality.dual_lower_bound` for a stack: ``V`` symmetrized and projected
     onto the PSD cone, ``G = -(w e^T + e w^T) - J V J^T - sgn sym(J y e^T)`` for both signs,
-    bound ``tr G / ||G||_*`` (the better sign), in ``[-1, 1]``."""
+    bound ``tr G / ||G||_*`` (the better sign), in ``[-1, 1]``.  ``lay``: anything with ``N``,
+    ``r`` and ``Bm`` (a :class:`~certify.rip.conic.Layout`); ``y`` (K, Nr) or one (Nr,) for all,
+    ``V`` (K, Nr, Nr) or one (Nr, Nr) for all."""
     N, r = lay.N, lay.r
     lam, Q = np.linalg.eigh(_sym(V))
-    Vp = np.einsum("kij,kj,klj->kil", Q, np.clip(lam, 0.0, None), Q)
-    W = sum(Vp[:, k * N:(k + 1) * N, k * N:(k + 1) * N] for k in range(r))
-    w = np.einsum("mij,kij->km", lay.Bm, _sym(W))
+    Vp = (Q * np.clip(lam, 0.0, None)[..., None, :]) @ np.swapaxes(Q, -1, -2)
+    W = sum(Vp[..., k * N:(k + 1) * N, k * N:(k + 1) * N] for k in range(r))
+    w = np.einsum("mij,...ij->...m", lay.Bm, _sym(W))
+    if w.ndim == 1:
+        w = np.broadcast_to(w, e.shape)
     base = -(w[:, :, None] * e[:, None, :] + e[:, :, None] * w[:, None, :]) - J @ Vp @ np.swapaxes(J, -1, -2)
-    Jy = np.einsum("ksi,ki->ks", J, y)
+    Jy = np.einsum("ksi,i->ks", J, y) if np.ndim(y) == 1 else np.einsum("ksi,ki->ks", J, y)
     Jye = _sym(Jy[:, :, None] * e[:, None, :])
     best = np.full(e.shape[0], -1.0)
     for sgn in (1.0, -1.0):
@@ -234,6 +239,52 @@ def dual_bound_batch(lay, e, J, y, V):
             val = np.where(nuc > 0.0, ev.sum(axis=-1) / np.where(nuc > 0.0, nuc, 1.0), -1.0)
         best = np.maximum(best, val)
     return best
+
+
+def bracket_monitor(lay, e, J, C):
+    """``monitor(idx, x, z) -> delta - delta_lower`` for :func:`certify.rip.ipm.solve_delta_ipm`: the
+    gap that the vectorized checks of :func:`delta_batch` give for raw solutions ``(x, z)``
+    (Clarabel's layout) of the instances ``idx`` of the stack ``(e, J, C)``; ``inf`` where the
+    repaired operator is singular or violates the second-order condition."""
+
+    def monitor(idx, x, z):
+        ee, JJ = e[idx], J[idx]
+        CC = None if C is None else C[idx]
+        H, y, V = _raw_points(lay, x, z, CC)
+        dop, dl, okH, okM = _checks(lay, ee, JJ, CC, H, y, V)[:4]
+        return np.where(okH & okM, dop - dl, np.inf)
+
+    return monitor
+
+
+def _raw_points(lay, x, z, C):
+    """``(H, y, V)`` of stacked raw solutions in Clarabel's layout (``y = C y_C``, ``V = C W C^T``)."""
+    H = conic.smat_batch(x[:, 1:], lay.s)
+    yC = z[:, lay.head: lay.nG]
+    y = yC if C is None else np.einsum("kiq,kq->ki", C, yC)
+    Wm = conic.smat_batch(z[:, lay.rows_M], lay.q)
+    V = Wm if C is None else C @ Wm @ np.swapaxes(C, 1, 2)
+    return H, y, V
+
+
+def _checks(lay, e, J, C, H, y, V):
+    """The vectorized checks: ``(delta, delta_lower, okH, okM, Hs)`` — the operator's δ after the
+    first-order repair and the optimal scaling (lift: ``Ĥ ⊕ 1``), the dual bound, whether the
+    repaired operator is nonsingular and satisfies the second-order condition, the scaled ``H``."""
+    Hr = project_first_order_batch(e, J, H)
+    lam = np.linalg.eigvalsh(Hr)
+    dH, sH = _rip_delta(lam[:, 0], lam[:, -1])
+    okH = dH < 1.0
+    Hs = np.where(okH[:, None, None], sH[:, None, None], 1.0) * Hr
+    M = second_order_batch(lay, e, J, Hs)
+    MC = M if C is None else np.swapaxes(C, 1, 2) @ M @ C
+    hl = np.linalg.eigvalsh(MC)
+    hmin, hmax = hl[:, 0], np.abs(hl).max(axis=1)
+    okM = hmin >= -HESS_RTOL * np.maximum(hmax, 1.0)
+    lam2 = np.linalg.eigvalsh(Hs)
+    dop, _ = _rip_delta(np.minimum(lam2[:, 0], 1.0), np.maximum(lam2[:, -1], 1.0))  # lift: Ĥ ⊕ 1
+    dl = dual_bound_batch(lay, e, J, y, V)
+    return dop, dl, okH, okM, Hs
 
 
 def _rip_delta(lo, hi):
@@ -308,7 +359,9 @@ def _screen(X, Z) -> _Screen:
         for k in np.flatnonzero(colin):
             message[k] = f"x and z are colinear (sin of the angle = {sin[k]:.1e}): delta(x, z) = 1 (JMLR19)"
         open_ &= ~colin
-    lb0 = np.where(rel > 0.0, (1.0 - 1.0 / rel) / (1.0 + 1.0 / rel), -np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.where(rel > 0.0, 1.0 / np.where(rel > 0.0, rel, 1.0), np.inf)
+        lb0 = np.where(rel > 0.0, (1.0 - q) / (1.0 + q), -np.inf)
     fo = open_ & (lb0 >= 1.0 - NO_CE_TOL / 2)
     status[fo] = "no-counterexample"
     delta[fo], delta_lower[fo] = 1.0, lb0[fo]
@@ -358,8 +411,9 @@ def delta_batch(
         arrays of one shape; ``K >= 1``, finite real entries (else :class:`InputError` naming the
         instances).  Mixed shapes are refused (split the batch by shape).
     backend, solver, settings : as for :func:`certify.rip.counterexample`; ``"clarabel"``
-        (default) and ``"scs"`` run the compiled core; ``"cvxpy"`` solves each instance with the
-        reference backend (for comparisons).
+        (default), ``"scs"`` and ``"ipm"`` run the compiled core (``"ipm"``: the whole stack of a
+        structure in one batched NumPy interior point; its failures are re-solved by Clarabel);
+        ``"cvxpy"`` solves each instance with the reference backend (for comparisons).
     gap_tol : largest accepted ``delta - delta_lower`` (a real number > 0).
     mode : ``"loop"`` (default: a fresh Clarabel solver per instance, conic data shared),
         ``"update"`` (one solver per structure, values replaced with ``solver.update``) or
@@ -380,6 +434,11 @@ def delta_batch(
     solve or checks fail is re-solved alone (:func:`certify.rip.counterexample`), and reported as
     ``"failed"`` (NaN) if that fails too.
     """
+    with conic.blas_single_thread():
+        return _delta_batch(Xs, Zs, backend, solver, settings, gap_tol, mode, block, check, certificates, keep_points)
+
+
+def _delta_batch(Xs, Zs, backend, solver, settings, gap_tol, mode, block, check, certificates, keep_points):
     t_start = time.perf_counter()
     X = _stack(Xs, "Xs")
     Z = _stack(Zs, "Zs")
@@ -417,8 +476,10 @@ def delta_batch(
         _solve_groups(todo, X, Z, sc, backend, settings, mode, block, check, gap_tol, status, delta, delta_lower, message,
                       solver_status, method, points, certs, scalar, timings)
     t0 = time.perf_counter()
+    # the ipm backend's instances that fail go to Clarabel (with its retry ladder)
+    sback, ssettings = ("clarabel", None) if backend == "ipm" else (backend, settings)
     for k in sorted(scalar):
-        _scalar(k, X, Z, backend, solver, settings, gap_tol, status, delta, delta_lower, message, solver_status, method,
+        _scalar(k, X, Z, sback, solver, ssettings, gap_tol, status, delta, delta_lower, message, solver_status, method,
                 points, certs)
     timings["scalar"] = time.perf_counter() - t0
     if certs is not None:
@@ -444,8 +505,16 @@ def _scalar(k, X, Z, backend, solver, settings, gap_tol, status, delta, delta_lo
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            cert = counterexample(X[k], Z[k], backend=backend, solver=solver if backend == "cvxpy" else None,
-                                  settings=settings, gap_tol=gap_tol, verify=certs is not None)
+            try:
+                cert = counterexample(X[k], Z[k], backend=backend, solver=solver if backend == "cvxpy" else None,
+                                      settings=settings, gap_tol=gap_tol, verify=certs is not None)
+            except SolverError:
+                if backend == "ipm":
+                    raise
+                # last resort: the other compiled engine (e.g. δ within 1e-8 of 1, where Clarabel's
+                # repaired operator comes out singular); its bracket is checked the same way
+                method[k] = "scalar-ipm"
+                cert = counterexample(X[k], Z[k], backend="ipm", gap_tol=gap_tol, verify=certs is not None)
     except NoCounterexampleError as exc:
         status[k], delta[k], message[k] = "no-counterexample", 1.0, str(exc)
         delta_lower[k] = _decided_bound(X[k], Z[k], str(exc))
@@ -535,13 +604,24 @@ def _solve_chunk(lay, ids, Xh, Zh, C, P, scale, sc, backend, settings, mode, blo
     e, J = conic.instance_arrays(lay, Xh, Zh)
     values = conic.fill_values(lay, e, J, C)
     t1 = time.perf_counter()
-    raws = conic.solve_lmi_many(lay, values, backend, settings, mode=mode, block=block)
+    raws = conic.solve_lmi_many(lay, values, backend, settings, mode=mode, block=block, arrays=(e, J, C))
+    if backend in ("clarabel", "scs"):
+        # the retry ladder of certify.solvers, as counterexample() runs it: the instances without an
+        # accurate answer are solved again (fresh solver) with the next, more robust settings; the
+        # last attempt is kept, an inaccurate one only if the checks below accept its bracket
+        name = backend.upper()
+        once = conic._clarabel_once if name == "CLARABEL" else conic._scs_once
+        for opts in conic._ladder(name, settings)[1:]:
+            redo = [j for j, rw in enumerate(raws) if not (rw.status == "optimal" and rw.accurate and rw.x is not None)]
+            for j in redo:
+                rw = once(lay, values[j], lay.b, opts)
+                if rw.x is not None:
+                    raws[j] = rw
     t2 = time.perf_counter()
     timings["fill"] += t1 - t0
     timings["solve"] += t2 - t1
-    # only accurate answers are checked here; the rest go through the scalar path and its retry
-    # ladder (more robust settings of the same solver), as a single counterexample() would
-    good = np.array([rw.x is not None and rw.status == "optimal" and rw.accurate
+    # (a bracket is reported only if the checks below accept it; failures go to the scalar path)
+    good = np.array([rw.x is not None and rw.status in ("optimal", "optimal_inaccurate")
                      and np.all(np.isfinite(rw.x)) and np.all(np.isfinite(rw.z)) for rw in raws])
     for j in np.flatnonzero(~good):
         scalar.append(int(ids[j]))
@@ -554,31 +634,16 @@ def _solve_chunk(lay, ids, Xh, Zh, C, P, scale, sc, backend, settings, mode, blo
     zs = np.stack([raws[j].z for j in g])
     e, J = e[g], J[g]
     Cg = None if C is None else C[g]
-    H = conic.smat_batch(xs[:, 1:], lay.s)
-    yC = zs[:, lay.head: lay.nG]
-    y = yC if Cg is None else np.einsum("kiq,kq->ki", Cg, yC)
-    Wm = conic.smat_batch(zs[:, lay.rows_M], lay.q)
-    V = Wm if Cg is None else Cg @ Wm @ np.swapaxes(Cg, 1, 2)
+    H, y, V = _raw_points(lay, xs, zs, Cg)
     gid = ids[g]
+    P, scale = P[g], scale[g]
     if check == "kernel":
-        _kernel_checks(lay, gid, H, y, V, P[g], scale[g], sc, backend, raws, g, gap_tol, status, delta, delta_lower,
+        _kernel_checks(lay, gid, H, y, V, P, scale, sc, backend, raws, g, gap_tol, status, delta, delta_lower,
                        message, method, points, certs, scalar, X, Z)
         timings["checks"] += time.perf_counter() - t2
         return
     # --- the checks, vectorized (the kernel's formulas) ------------------------------------------
-    Hr = project_first_order_batch(e, J, H)
-    lam = np.linalg.eigvalsh(Hr)
-    dH, sH = _rip_delta(lam[:, 0], lam[:, -1])
-    okH = dH < 1.0
-    Hs = np.where(okH[:, None, None], sH[:, None, None], 1.0) * Hr
-    M = second_order_batch(lay, e, J, Hs)
-    MC = M if Cg is None else np.swapaxes(Cg, 1, 2) @ M @ Cg
-    hl = np.linalg.eigvalsh(MC)
-    hmin, hmax = hl[:, 0], np.abs(hl).max(axis=1)
-    okM = hmin >= -HESS_RTOL * np.maximum(hmax, 1.0)
-    lam2 = np.linalg.eigvalsh(Hs)
-    dop, _ = _rip_delta(np.minimum(lam2[:, 0], 1.0), np.maximum(lam2[:, -1], 1.0))  # lift: Ĥ ⊕ 1
-    dl = dual_bound_batch(lay, e, J, y, V)
+    dop, dl, okH, okM, Hs = _checks(lay, e, J, Cg, H, y, V)
     timings["checks"] += time.perf_counter() - t2
     for j, k in enumerate(gid):
         if dl[j] >= 1.0 - NO_CE_TOL:
@@ -595,7 +660,7 @@ def _solve_chunk(lay, ids, Xh, Zh, C, P, scale, sc, backend, settings, mode, blo
                 dual_scale, norm_exp = math.ldexp(float(scale[j]), kk), None
             else:
                 dual_scale, norm_exp = float(scale[j]), kk
-            points[k] = (P[g][j], dual_scale, y[j], V[j], Hs[j], norm_exp)
+            points[k] = (P[j], dual_scale, y[j], V[j], Hs[j], norm_exp)
 
 
 def _kernel_checks(lay, gid, H, y, V, P, scale, sc, backend, raws, g, gap_tol, status, delta, delta_lower, message,

@@ -53,14 +53,37 @@ from ..linalg import sym_basis
 
 __all__ = [
     "Layout", "layout", "instance_arrays", "fill_values", "solve_conic", "solve_lmi_compiled",
-    "solve_curvature_compiled", "solve_min_gradient_compiled", "solve_lmi_many", "BACKENDS", "tri", "smat_batch",
-    "svec_batch", "rotation_complement_batch",
+    "solve_curvature_compiled", "solve_min_gradient_compiled", "solve_lmi_many", "solve_ipm", "BACKENDS", "tri", "smat_batch",
+    "svec_batch", "rotation_complement_batch", "basis_tensors", "lmi_arrays", "blas_single_thread",
 ]
 
-#: compiled backends (cvxpy is the reference backend, in :mod:`certify.rip.sdp`)
-BACKENDS = ("clarabel", "scs")
+#: compiled backends (cvxpy is the reference backend, in :mod:`certify.rip.sdp`): Clarabel's and SCS's
+#: own APIs, and ``"ipm"``, certify's batched NumPy interior point (:mod:`certify.rip.ipm`; the
+#: counterexample SDP only: the curvature SDPs use Clarabel)
+BACKENDS = ("clarabel", "scs", "ipm")
 
 _R2 = math.sqrt(2.0)
+
+
+_CONTROLLER = None
+
+
+def blas_single_thread():
+    """A context in which NumPy's BLAS/LAPACK uses one thread (``threadpoolctl`` when installed;
+    else nothing).  The compiled core's matrices are small: a multi-threaded OpenBLAS on a busy
+    2-core machine makes an inverse of order 200 up to fifty times slower (measured 130 ms against
+    2.8 ms) and adds microseconds of thread hand-off to every tiny eigendecomposition."""
+    global _CONTROLLER
+    try:
+        if _CONTROLLER is None:
+            from threadpoolctl import ThreadpoolController  # noqa: PLC0415
+
+            _CONTROLLER = ThreadpoolController()
+        return _CONTROLLER.limit(limits=1, user_api="blas")
+    except ImportError:
+        from contextlib import nullcontext  # noqa: PLC0415
+
+        return nullcontext()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,6 +216,29 @@ class Layout:
 
 
 @lru_cache(maxsize=64)
+def basis_tensors(N: int, basis: str = "svec") -> tuple[np.ndarray, np.ndarray]:
+    """``(Bm, S2)``: the ``s`` basis matrices ``mat(B[:, m])`` (s, N, N) and ``Bm + Bm^T`` (for ``J``)."""
+    if basis not in ("svec", "vec"):
+        raise InputError(f"basis: expected 'svec' or 'vec', got {basis!r}")
+    B = sym_basis(N) if basis == "svec" else np.eye(N * N)
+    Bm = np.stack([B[:, k].reshape(N, N, order="F") for k in range(B.shape[1])])
+    S2 = Bm + Bm.transpose(0, 2, 1)
+    Bm.setflags(write=False)
+    S2.setflags(write=False)
+    return Bm, S2
+
+
+def lmi_arrays(X: np.ndarray, Z: np.ndarray, basis: str = "svec") -> tuple[np.ndarray, np.ndarray]:
+    """``e`` (K, s) and ``J`` (K, s, Nr) of a stack of reduced instances (see :func:`instance_arrays`)."""
+    N = X.shape[1]
+    Bm, S2 = basis_tensors(N, basis)
+    E = X @ X.transpose(0, 2, 1) - Z @ Z.transpose(0, 2, 1)
+    e = np.einsum("mij,kij->km", Bm, E, optimize=True)
+    J = np.einsum("mia,kit->kmta", S2, X, optimize=True).reshape(X.shape[0], Bm.shape[0], N * X.shape[2])
+    return e, J
+
+
+@lru_cache(maxsize=64)
 def layout(problem: str, N: int, r: int, q: int, basis: str = "svec") -> Layout:
     """The cached structure of ``problem`` for a reduced instance of size ``N``, rank ``r``, rotation
     complement of dimension ``q``, in ``basis`` (``"svec"`` or ``"vec"``)."""
@@ -235,13 +281,12 @@ def layout(problem: str, N: int, r: int, q: int, basis: str = "svec") -> Layout:
         b[nG + Tq + T + diag_pos] = 1.0
     c = np.zeros(1 + T)
     c[0] = -1.0 if problem in ("curv-eq", "curv-soc") else 1.0  # maximize μ; minimize δ or t
-    Bm = np.stack([B[:, k].reshape(N, N, order="F") for k in range(s)])
-    S2 = Bm + Bm.transpose(0, 2, 1)
+    Bm, S2 = basis_tensors(N, basis)
     symB = 0.5 * S2
     Phi_id = None
     if r == 1 and q == N:
         Phi_id = _phi(symB, np.eye(N)[None], 1, N)[0]
-    for a in (indptr, indices, t_data, b, c, Bm, S2, symB) + ((Phi_id,) if Phi_id is not None else ()):
+    for a in (indptr, indices, t_data, b, c, symB) + ((Phi_id,) if Phi_id is not None else ()):
         a.setflags(write=False)
     return Layout(problem=problem, N=N, r=r, q=q, basis=basis, s=s, T=T, Tq=Tq, nG=nG, head=head, m=m, nvar=1 + T,
                   indptr=indptr, indices=indices, t_data=t_data, nnz_t=int(t_rows.size), per_col=per_col, b=b, c=c,
@@ -264,10 +309,7 @@ def instance_arrays(lay: Layout, X: np.ndarray, Z: np.ndarray) -> tuple[np.ndarr
     """``e`` (K, s) and ``J`` (K, s, Nr) for a stack of reduced instances ``X`` (K, N, r), ``Z`` (K, N, r*):
     the same numbers as :func:`certify.check.duality.lmi_data` (``e = B^T vec(XX^T - ZZ^T)``,
     ``J = B^T 𝐗``), computed for the whole stack at once."""
-    E = X @ X.transpose(0, 2, 1) - Z @ Z.transpose(0, 2, 1)
-    e = np.einsum("mij,kij->km", lay.Bm, E, optimize=True)
-    J = np.einsum("mia,kit->kmta", lay.S2, X, optimize=True).reshape(X.shape[0], lay.s, lay.N * lay.r)
-    return e, J
+    return lmi_arrays(X, Z, lay.basis)
 
 
 def rotation_complement_batch(X: np.ndarray, rtol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
@@ -445,10 +487,10 @@ def _clarabel_read(sol, elapsed) -> RawSolution:
 def _clarabel_once(lay: Layout, values: np.ndarray, b: np.ndarray, opts: dict) -> RawSolution:
     import clarabel  # noqa: PLC0415
 
+    st = _clarabel_settings(opts)  # InputError for unknown settings, before the solver's own errors
     t0 = time.perf_counter()
     try:
-        solver = clarabel.DefaultSolver(_zero_P(lay.nvar), lay.c, _csc(lay, values), b, _clarabel_cones(lay),
-                                        _clarabel_settings(opts))
+        solver = clarabel.DefaultSolver(_zero_P(lay.nvar), lay.c, _csc(lay, values), b, _clarabel_cones(lay), st)
         sol = solver.solve()
     except (RuntimeError, ValueError, OverflowError) as exc:  # Clarabel's own errors (bad data, panics)
         return RawSolution(None, None, "solver_error", False, None, time.perf_counter() - t0, raw_status=str(exc)[:200])
@@ -552,16 +594,46 @@ def _split(lay: Layout, raw: RawSolution, C):
     return H, y, W, V
 
 
-def solve_lmi_compiled(data, backend: str = "clarabel", settings: dict | None = None, *, info_extra: dict | None = None):
+def solve_lmi_compiled(data, backend: str = "clarabel", settings: dict | None = None):
     """The counterexample SDP of ``data`` (:class:`certify.check.duality.LMIData`) on the compiled
     core.  Returns ``(H, y, V, info)`` like :func:`certify.rip.sdp.solve_lmi` (the solver's raw
     point, in the kernel's conventions: any sign of ``y`` may be needed, the kernel tries both)."""
     C, q = _complement(data.X)
     lay = layout("delta", data.N, data.r, q, data.basis)
     values = fill_values(lay, data.e[None], data.J[None], None if C is None else C[None])[0]
-    raw, info = solve_conic(lay, values, lay.b, backend, settings)
+    if backend == "ipm":
+        raw, info = solve_ipm(lay, values[None], data.e[None], data.J[None], None if C is None else C[None], settings)[0]
+    else:
+        raw, info = solve_conic(lay, values, lay.b, backend, settings)
     H, y, _, V = _split(lay, raw, C)
     return H, y, V, info
+
+
+def solve_ipm(lay: Layout, values: np.ndarray, e: np.ndarray, J: np.ndarray, C, settings: dict | None = None):
+    """``[(RawSolution, SolveInfo), ...]`` for a stack of counterexample SDPs by :mod:`certify.rip.ipm`,
+    each instance returning its iterate with the tightest bracket under the vectorized checks of
+    :func:`certify.rip.delta_batch` (``bracket_monitor``).  Raises :class:`SolverError` for a single
+    instance that did not converge (a stack reports it in the status instead)."""
+    from .._version import __version__  # noqa: PLC0415
+    from ..solvers import SolveInfo  # noqa: PLC0415
+    from .batch import bracket_monitor  # noqa: PLC0415
+    from .ipm import IPM_DEFAULTS, solve_delta_ipm  # noqa: PLC0415
+
+    opts = {**IPM_DEFAULTS, **(settings or {})}
+    unknown = sorted(set(opts) - set(IPM_DEFAULTS) - {"debug", "debug_bracket"})
+    if unknown:
+        raise InputError(f"settings: the ipm backend has no setting(s) {', '.join(map(repr, unknown))} "
+                         f"(known: {', '.join(IPM_DEFAULTS)})")
+    raws = solve_delta_ipm(lay, values, opts, monitor=bracket_monitor(lay, e, J, C))
+    out = []
+    for raw in raws:
+        info = SolveInfo(name="IPM", version=f"certify {__version__}", settings=dict(opts), status=raw.status,
+                         accurate=raw.accurate, solve_time=raw.solve_time, iterations=raw.iterations,
+                         attempts=[{"settings": dict(opts), "status": raw.status}])
+        out.append((raw, info))
+    if len(out) == 1 and out[0][0].status not in ("optimal", "optimal_inaccurate"):
+        raise SolverError(f"IPM did not solve the problem ({out[0][0].raw_status})")
+    return out
 
 
 def solve_curvature_compiled(data, C: np.ndarray, delta: float, g: float, backend: str = "clarabel",
@@ -574,7 +646,8 @@ def solve_curvature_compiled(data, C: np.ndarray, delta: float, g: float, backen
     lay = layout("curv-eq" if g == 0.0 else "curv-soc", N, r, q, data.basis)
     Cin = None if (r == 1 and q == N and np.array_equal(C, np.eye(N))) else C[None]
     values = fill_values(lay, data.e[None], data.J[None], Cin, coef_M=2.0)[0]
-    raw, info = solve_conic(lay, values, lay.rhs(delta, g), backend, settings, allow_infeasible=True)
+    raw, info = solve_conic(lay, values, lay.rhs(delta, g), "clarabel" if backend == "ipm" else backend,
+                            None if backend == "ipm" else settings, allow_infeasible=True)
     if raw.status.startswith("infeasible"):
         return None, None, None, info
     H, y, W, _ = _split(lay, raw, Cin if Cin is None else C)
@@ -587,7 +660,8 @@ def solve_min_gradient_compiled(data, delta: float, backend: str = "clarabel", s
     C, q = _complement(data.X)
     lay = layout("mingrad", data.N, data.r, q, data.basis)
     values = fill_values(lay, data.e[None], data.J[None], None if C is None else C[None])[0]
-    raw, info = solve_conic(lay, values, lay.rhs(delta, 0.0), backend, settings)
+    raw, info = solve_conic(lay, values, lay.rhs(delta, 0.0), "clarabel" if backend == "ipm" else backend,
+                            None if backend == "ipm" else settings)
     y = np.array(raw.z[lay.head: lay.nG])
     return (y if C is None else C @ y), info
 
@@ -596,7 +670,7 @@ def solve_min_gradient_compiled(data, delta: float, backend: str = "clarabel", s
 # many instances of one structure
 # ---------------------------------------------------------------------------------------------
 def solve_lmi_many(lay: Layout, values: np.ndarray, backend: str = "clarabel", settings: dict | None = None,
-                   mode: str = "loop", block: int = 32) -> list[RawSolution]:
+                   mode: str = "loop", block: int = 32, arrays=None) -> list[RawSolution]:
     """Solve ``K`` counterexample SDPs of one structure (``values``: (K, nnz) from :func:`fill_values`).
 
     ``mode="loop"``: a fresh Clarabel solver per instance in a tight loop (the CSC structure and
@@ -609,9 +683,13 @@ def solve_lmi_many(lay: Layout, values: np.ndarray, backend: str = "clarabel", s
     instance.  Only the first
     (tight default) settings are used here; instances that come back not ``optimal`` should be
     re-solved one by one with :func:`solve_conic` (which has the retry ladder)."""
+    K = values.shape[0]
+    if backend == "ipm":
+        if arrays is None:
+            raise InputError("solve_lmi_many: the ipm backend needs arrays=(e, J, C) for its bracket monitor")
+        return [raw for raw, _ in solve_ipm(lay, values, *arrays, settings)]
     name = _solver_name(backend)
     opts = _ladder(name, settings)[0]
-    K = values.shape[0]
     if name == "SCS":
         return [_scs_once(lay, values[k], lay.b, opts) for k in range(K)]
     if mode == "block" and K > 1:
@@ -627,12 +705,13 @@ def solve_lmi_many(lay: Layout, values: np.ndarray, backend: str = "clarabel", s
 
     out = []
     solver = None
+    st = _clarabel_settings(opts)
     for k in range(K):
         t0 = time.perf_counter()
         try:
             if solver is None:
                 solver = clarabel.DefaultSolver(_zero_P(lay.nvar), lay.c, _csc(lay, values[k]), lay.b,
-                                                _clarabel_cones(lay), _clarabel_settings(opts))
+                                                _clarabel_cones(lay), st)
             else:
                 solver.update(A=values[k])
             sol = solver.solve()
@@ -654,10 +733,10 @@ def _clarabel_block(lay: Layout, values: np.ndarray, opts: dict) -> list[RawSolu
     indptr = np.concatenate([[0], (lay.indptr[1:][None, :] + nnz * np.arange(K)[:, None]).reshape(-1)])
     A = sparse.csc_matrix((values.reshape(-1), indices, indptr), shape=(K * lay.m, K * lay.nvar))
     cones = _clarabel_cones(lay) * K
+    st = _clarabel_settings(opts)
     t0 = time.perf_counter()
     try:
-        solver = clarabel.DefaultSolver(_zero_P(K * lay.nvar), np.tile(lay.c, K), A, np.tile(lay.b, K), cones,
-                                        _clarabel_settings(opts))
+        solver = clarabel.DefaultSolver(_zero_P(K * lay.nvar), np.tile(lay.c, K), A, np.tile(lay.b, K), cones, st)
         sol = solver.solve()
     except (RuntimeError, ValueError, OverflowError) as exc:
         dt = time.perf_counter() - t0

@@ -37,8 +37,9 @@ from .model import lmi_model
 __all__ = ["counterexample", "solve_lmi", "check_instance", "check_pair", "first_order_lower_bound", "DEFAULT_GAP_TOL",
            "resolve_backend", "BACKENDS"]
 
-#: ``backend`` values: the compiled core (Clarabel, SCS) and the cvxpy reference
-BACKENDS = ("clarabel", "scs", "cvxpy")
+#: ``backend`` values: the compiled core (Clarabel, SCS, certify's batched interior point) and the
+#: cvxpy reference
+BACKENDS = ("clarabel", "scs", "ipm", "cvxpy")
 
 #: largest accepted ``delta - delta_lower`` after repair
 DEFAULT_GAP_TOL = 1e-6
@@ -113,6 +114,11 @@ def resolve_backend(backend: str | None, solver: str | None) -> tuple[str, str]:
     backend = backend.lower()
     if backend == "cvxpy":
         return backend, name
+    if backend == "ipm":
+        if solver is not None and name != "CLARABEL":
+            raise InputError(f"backend: backend='ipm' is certify's own interior point (with Clarabel for the curvature SDPs); "
+                             f"solver={solver!r} does not apply")
+        return backend, resolve_solver("CLARABEL")
     if solver is not None and name.lower() != backend:
         raise InputError(f"backend: backend={backend!r} solves with {backend.upper()}, but solver={solver!r} was asked; "
                          "use backend='cvxpy' for other solvers")
@@ -163,9 +169,10 @@ def counterexample(
         or a NumPy real scalar; strings and bools are refused); a larger gap raises :class:`SolverError`.
     verify : run :func:`certify.certificates.verify` and refuse a certificate that fails it.
     backend : ``"clarabel"`` (default: conic data assembled directly, Clarabel's own API, no
-        cvxpy), ``"scs"`` (the same for SCS) or ``"cvxpy"`` (the reference model); ``None`` follows
-        ``solver`` (:func:`resolve_backend`).  The repair, the bounds and the verification do not
-        depend on it.
+        cvxpy), ``"scs"`` (the same for SCS), ``"ipm"`` (certify's batched NumPy interior point,
+        :mod:`certify.rip.ipm`: faster than Clarabel for ``d >= 6``, less accurate, about 1e-8,
+        on degenerate instances) or ``"cvxpy"`` (the reference model); ``None`` follows ``solver``
+        (:func:`resolve_backend`).  The repair, the bounds and the verification do not depend on it.
 
     Scale. ``δ(X, Z)`` does not depend on the scale of ``(X, Z)``: everything is computed on the
     instance multiplied by one power of two ``2**k`` (exact in binary) that brings its largest entry
@@ -230,12 +237,14 @@ def counterexample(
 
     if backend == "cvxpy":
         Hs, y, V, info = solve_lmi(data, solver, settings)
-    else:
-        from .conic import solve_lmi_compiled  # noqa: PLC0415
+        return finish_certificate(pair, P, scale, data, Hs, y, V, info, backend=backend, project=project,
+                                  gap_tol=gap_tol, verify=verify)
+    from .conic import blas_single_thread, solve_lmi_compiled  # noqa: PLC0415
 
+    with blas_single_thread():
         Hs, y, V, info = solve_lmi_compiled(data, backend, settings)
-    return finish_certificate(pair, P, scale, data, Hs, y, V, info, backend=backend, project=project,
-                              gap_tol=gap_tol, verify=verify)
+        return finish_certificate(pair, P, scale, data, Hs, y, V, info, backend=backend, project=project,
+                                  gap_tol=gap_tol, verify=verify)
 
 
 def finish_certificate(pair: Pair, P, scale: float, data: LMIData, Hs, y, V, info, *, backend: str, project: bool = True,
