@@ -89,7 +89,8 @@ def bench_case(name, op, Z, X0_fn, plans, eta):
             with np.errstate(over="ignore", invalid="ignore"):  # a few random starts diverge, as in the kernel
                 t, _ = timed(fn, S, b, X0, steps, eta, 1)
         rows.append((name, impl, trials, steps, t, trials * steps / t))
-        print(f"  {name:22s} {impl:11s} {trials:>8d} x {steps:>6d}  {t:8.2f} s  {trials * steps / t:12.3e} trial-steps/s", flush=True)
+        print(f"  {name:22s} {impl:11s} {trials:>8d} x {steps:>6d}  {t:8.2f} s  "
+              f"{trials * steps / t:12.3e} trial-steps/s", flush=True)
     return rows
 
 
@@ -112,10 +113,12 @@ def main(argv=None) -> int:
     op20, Z20, _ = sensing.random_instance(20, 2, r=2, seed=0)
     eta20 = sensing.default_step_size(op20, Z20, "sgd", 1)
     plans20 = [("numba", 2_000 // q, 5_000), ("numpy-vec", 2_000 // q, 100), ("numpy-loop", 5, 10_000 // q)]
-    rows += bench_case("n=20, r=2 (m = 200)", op20, Z20, lambda T: Z20[None] + 0.1 * rng.standard_normal((T, 20, 2)), plans20, eta20)
+    rows += bench_case("n=20, r=2 (m = 200)", op20, Z20, lambda T: Z20[None] + 0.1 * rng.standard_normal((T, 20, 2)),
+                       plans20, eta20)
 
     print()
-    print(f"{'case':22s} {'implementation':14s} {'trials':>8s} {'steps':>7s} {'seconds':>9s} {'trial-steps/s':>14s} {'vs numpy-loop':>14s}")
+    print(f"{'case':22s} {'implementation':14s} {'trials':>8s} {'steps':>7s} {'seconds':>9s} "
+          f"{'trial-steps/s':>14s} {'vs numpy-loop':>14s}")
     base = {r[0]: r[5] for r in rows if r[1] == "numpy-loop"}
     for name, impl, trials, steps, t, rate in rows:
         print(f"{name:22s} {impl:14s} {trials:8d} {steps:7d} {t:9.2f} {rate:14.3e} {rate / base[name]:13.0f}x")

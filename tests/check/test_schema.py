@@ -242,7 +242,8 @@ def test_missing_fields_and_wrong_format():
 def test_wrong_shapes_are_refused():
     _refused(_set(_doc(), ("instance", "X"), [[0.0], [0.5], [0.1]]), r"instance\.X: has shape 3 x 1, expected n x r = 2 x 1")
     _refused(_set(_doc(), ("instance", "Z"), [[1.0, 0.0], [0.0, 1.0]]), r"instance\.Z: has shape 2 x 2, expected n x r_star")
-    _refused(_set(_doc(), ("operator", "H_hat"), [[1.0, 0.0], [0.0, 1.0]]), r"operator\.H_hat: has shape 2 x 2, expected d\^2 x d\^2 = 4 x 4")
+    _refused(_set(_doc(), ("operator", "H_hat"), [[1.0, 0.0], [0.0, 1.0]]),
+             r"operator\.H_hat: has shape 2 x 2, expected d\^2 x d\^2 = 4 x 4")
     _refused(_set(_doc(), ("operator", "P"), [[1.0], [0.0]]), r"operator\.P: has shape 2 x 1, expected n x d = 2 x 2")
     _refused(_set(_doc(), ("operator", "n"), 3), r"operator\.n: is 3, expected instance\.n = 2")
     _refused(_set(_doc(), ("dual", "V"), [[1.0, 0.0, 0.0]] * 3), r"dual\.V: has shape 3 x 3, expected d' r x d' r = 2 x 2")
@@ -251,7 +252,8 @@ def test_wrong_shapes_are_refused():
     d = _doc(EXPLICIT)
     _refused(_set(d, ("operator", "A"), d["operator"]["A"][:3]), r"operator\.m: is 4, but operator\.A holds 3 matrices")
     d = _doc(EXPLICIT)
-    _refused(_set(d, ("operator", "A"), [[[1.0, 0.0, 0.0]] * 3] * 4), r"operator\.A: holds 3 x 3 matrices, expected n x n = 2 x 2")
+    _refused(_set(d, ("operator", "A"), [[[1.0, 0.0, 0.0]] * 3] * 4),
+             r"operator\.A: holds 3 x 3 matrices, expected n x n = 2 x 2")
 
 
 def test_compact_operator_d_at_most_n():
