@@ -46,10 +46,53 @@ def _output(args: argparse.Namespace) -> str | None:
     return output
 
 
+#: the protocol options of ``certify validate`` and their keyword in :func:`certify.validate`
+_PROTOCOL_OPTIONS = {"trials": "trials", "gammas": "gammas", "steps": "steps", "method": "method", "seed": "seed",
+                     "step_size": "step_size", "batch": "batch", "decay": "decay", "tol": "tol"}
+
+
+def _kind_options(args: argparse.Namespace) -> dict:
+    """The protocol options for a NIMC or NMF certificate: those given on the command line; an
+    option left at the parser's default (BM sensing's: 1000 trials, 10,000 SGD steps, ...) takes
+    the kind's own default instead (:data:`certify.sgd.nimc_protocol.DEFAULTS`,
+    :data:`certify.sgd.nmf_protocol.DEFAULTS`)."""
+    from ._common import CLIParser  # noqa: PLC0415 - the parser class the command is built with
+
+    probe = CLIParser(add_help=False).add_subparsers()
+    va = add_validate(probe)
+    out = {}
+    for dest, key in _PROTOCOL_OPTIONS.items():
+        value = getattr(args, dest, None)
+        if value is not None and value != va.get_default(dest):
+            out[key] = value
+    if "seed" not in out:
+        out["seed"] = getattr(args, "seed", 0) or 0
+    if getattr(args, "tol_spurious", None) not in (None, va.get_default("tol_spurious")):
+        raise InputError("--tol-spurious: an option of the BM sensing protocol (no spurious point is certified here)")
+    return out
+
+
+def _print_kind_result(res) -> None:
+    s = res.settings
+    what = {"gd": "GD", "sgd": "SGD", "pgd": "projected GD", "mu": "multiplicative updates"}.get(s["method"], s["method"])
+    print(f"{what} from {s['init']}; {s['steps']} steps, {s['trials']} trials per {s['perturbation']}; seed {s['seed']}; "
+          f"success: {s['error']} <= {s['tol']:g}")
+    if s.get("kind") == "nimc/population-hessian":
+        print(f"samples: n1 = {s['n1']}, n2 = {s['n2']}, m = {s['m']} observed pairs, {s['n_test']} test queries/items; "
+              f"step size {s['step_size_rule']}")
+        print(f"rates: {s['rate']}")
+    elif s.get("random"):
+        print(f"random factors: {s['random']}; cert convex: fraction of the segments start -> (W*, H*) certified convex")
+    print(res.table())
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    """``certify validate FILE``: the input file is only rewritten with ``--record`` (atomically,
-    with the validation appended); ``-o/--output`` writes the result on its own."""
-    from ..check.format import load  # noqa: PLC0415
+    """``certify validate FILE``: the protocol of the certificate's kind (BM sensing, NIMC, NMF;
+    one reader, :func:`certify.check.load_any`).  The input file is only rewritten with
+    ``--record`` (atomically, with the validation appended); ``-o/--output`` writes the result on
+    its own."""
+    from ..check.format import Certificate  # noqa: PLC0415
+    from ..check.loader import load_any  # noqa: PLC0415
     from ..sgd.protocol import validate  # noqa: PLC0415
 
     if args.record and args.no_record:
@@ -58,15 +101,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print("certify: note: --no-record is deprecated and has no effect: the certificate file is only "
               "modified with --record", file=sys.stderr)
     output = _output(args)
-    cert = load(args.file)
+    cert = load_any(args.file)
+    if not hasattr(cert, "validations"):
+        raise InputError(f"{args.file}: a curvature result file certifies no point to run a solver from; "
+                         "validate a certificate file")
+    bm = isinstance(cert, Certificate)
     report = cert.verify()
     if not report.ok:
         raise InputError(f"{args.file}: the certificate does not verify ({'; '.join(report.failures)}); refusing to validate it")
-    res = validate(
-        cert, trials=args.trials, gammas=args.gammas, steps=args.steps, method=args.method, seed=args.seed,
-        step_size=args.step_size, batch=args.batch, decay=args.decay, tol=args.tol, tol_spurious=args.tol_spurious,
-        record=bool(args.record), progress=not args.json and not args.quiet,
-    )
+    if bm:
+        res = validate(
+            cert, trials=args.trials, gammas=args.gammas, steps=args.steps, method=args.method, seed=args.seed,
+            step_size=args.step_size, batch=args.batch, decay=args.decay, tol=args.tol, tol_spurious=args.tol_spurious,
+            record=bool(args.record), progress=not args.json and not args.quiet,
+        )
+    else:
+        res = validate(cert, record=bool(args.record), progress=not args.json and not args.quiet, **_kind_options(args))
     written = []
     if output:
         written.append(str(res.save(output)))
@@ -80,6 +130,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         d = res.to_dict()
         d["written"] = written
         print_json(d)
+    elif not bm:
+        _print_kind_result(res)
+        print(f"elapsed {res.elapsed:.1f} s")
+        for w in written:
+            print(f"written: {w}")
     else:
         s = res.settings
         print(f"{s['method'].upper()} from X0 = (1-gamma) X + gamma W, W ~ N(0, {s['init_scale']:.3g}^2); "

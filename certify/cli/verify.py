@@ -73,15 +73,47 @@ def _verify_curvature_file(args: argparse.Namespace, d: dict) -> int:
     return EXIT_OK if report.ok else EXIT_NEGATIVE
 
 
+def _verify_kind_file(args: argparse.Namespace, cert) -> int:
+    """``certify verify`` on a NIMC or NMF certificate (the kernel's checker of its kind: the
+    float recomputation, or ``--exact`` every claim with its verdict, statistical parts "not a
+    proof claim")."""
+    if args.domain != "all":
+        raise InputError(f"--domain: applies to BM sensing certificates only, not to kind {cert.kind!r}")
+    head = f"certificate: {cert.name} ({cert.kind})" if cert.name else f"certificate ({cert.kind})"
+    if args.exact:
+        ereport = cert.verify_exact()
+        if args.json:
+            print_json({"file": str(args.file), "kind": cert.kind, "outcome": ereport.outcome, "reason": ereport.reason,
+                        "exact": ereport.to_dict()})
+        else:
+            print(head)
+            print(ereport.summary())
+        return exact_exit_code(ereport.outcome)
+    report = cert.verify()
+    if args.json:
+        print_json({"file": str(args.file), "kind": cert.kind, "valid": report.ok, "failures": report.failures,
+                    "report": report.to_dict()})
+    else:
+        print(head)
+        for key, value in report.figures.items():
+            print(f"  {key}: {value}")
+        print(report.summary())
+    return EXIT_OK if report.ok else EXIT_NEGATIVE
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
-    """``certify verify FILE``: a certificate or a curvature result file, float or ``--exact``."""
+    """``certify verify FILE``: any certificate file (BM sensing, NIMC, NMF: one reader,
+    :func:`certify.check.load_any`) or a curvature result file, float or ``--exact``."""
     from ..check.format import Certificate  # noqa: PLC0415
+    from ..check.loader import from_dict_any  # noqa: PLC0415
     from ..check.schema import read_json_file  # noqa: PLC0415
 
     d = read_json_file(args.file)
     if isinstance(d, dict) and d.get("format") == "certify.curvature":
         return _verify_curvature_file(args, d)
-    cert = Certificate.from_dict(d)
+    cert = from_dict_any(d)
+    if not isinstance(cert, Certificate):
+        return _verify_kind_file(args, cert)
     if args.exact:
         ereport = cert.verify(domain=args.domain, exact=True)
         if args.json:

@@ -21,6 +21,14 @@ is only modified with ``record=True`` (its in-memory ``validations`` list; nothi
 The settings are checked once, by :meth:`Protocol.from_options` (used by :func:`validate` and by
 the ``validation`` sweep kind of :mod:`certify.sweep`), and the trials of a γ are pooled by one
 :class:`Tally` (within :func:`validate`, and across the chunks of a sweep).
+
+One :func:`validate` for every kind of certificate: a BM sensing certificate runs the protocol
+above; a NIMC Hessian certificate the protocol of :mod:`certify.sgd.nimc_protocol` (finite samples,
+starts ``(1 − α)W* + αW_rand``, GD or SGD, success = relative test error <= 1e-3, observed linear
+rate against the rate the certified curvature predicts); an NMF segment certificate the protocol
+of :mod:`certify.sgd.nmf_protocol` (starts ``(1 − γ)(W*, H*) + γ(random)``, the solvers' success
+rate beside the fraction of certified-convex segments).  Every one returns a
+:class:`ValidationResult` (rows per perturbation level, ``.table()``, ``.plot()``, ``.save()``).
 """
 
 from __future__ import annotations
@@ -80,6 +88,9 @@ class ValidationRow:
     other_rate: float
     error_quantiles: dict
     seconds: float
+    #: kind-specific figures of the row (NIMC: observed and predicted rates; NMF: certified-convex
+    #: fraction), listed with their column headers in ``settings["columns"]``; empty for BM sensing
+    extra: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -114,15 +125,20 @@ class ValidationResult:
         return atomic_write_text(path, json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n")
 
     def table(self) -> str:
-        """A plain-text summary table."""
-        head = f"{'gamma':>6} {'trials':>8} {'success':>9} {'spurious':>9} {'diverged':>9} {'other':>8}   " \
+        """A plain-text summary table: one row per perturbation level (γ, or α for NIMC), the
+        outcome rates, the error quantiles and the kind's own columns (``settings["columns"]``)."""
+        level = str(self.settings.get("perturbation", "gamma"))
+        cols = [tuple(c) for c in self.settings.get("columns") or ()]
+        head = f"{level:>6} {'trials':>8} {'success':>9} {'spurious':>9} {'diverged':>9} {'other':>8}   " \
                f"{'err min':>9} {'p5':>9} {'median':>9} {'p95':>9} {'max':>9}"
+        head += "".join(f" {h:>11}" for _, h in cols)
         lines = [head, "-" * len(head)]
         for r in self.rows:
             q = r.error_quantiles
             lines.append(
                 f"{r.gamma:6.3f} {r.trials:8d} {r.success_rate:9.4f} {r.spurious_rate:9.4f} {r.diverged_rate:9.4f} "
                 f"{r.other_rate:8.4f}   " + " ".join(f"{q[k]:9.2e}" for k in QUANTILES)
+                + "".join(f" {_cell(r.extra.get(key)):>11}" for key, _ in cols)
             )
         return "\n".join(lines)
 
@@ -248,6 +264,15 @@ def run_trials(op, Xs, Z, gamma: float, trials: int, seed: int, *, init_scale: f
         return parts[0]
     return TrialOutcome(*(np.concatenate([getattr(o, f) for o in parts])
                           for f in ("errors", "success", "spurious", "diverged", "other")))
+
+
+def _cell(v) -> str:
+    """A table cell for a kind-specific figure (a rate, a fraction; ``-`` when absent)."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "-"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    return f"{float(v):.6g}"
 
 
 def _quantiles(err: np.ndarray) -> dict:
@@ -394,29 +419,35 @@ class Protocol:
 
 def validate(
     cert,
-    trials: int = 1000,
-    gammas=DEFAULT_GAMMAS,
-    steps: int = 10_000,
-    method: str = "sgd",
+    trials: int | None = None,
+    gammas=None,
+    steps: int | None = None,
+    method: str | None = None,
     seed: int = 0,
     *,
     step_size: float | None = None,
-    batch: int = 1,
+    batch: int | None = None,
     decay: float | None = None,
     tol: float = 1e-3,
-    tol_spurious: float = 0.1,
+    tol_spurious: float | None = None,
     init_scale: float | None = None,
     record: bool = False,
     progress: bool = False,
+    **kind_options,
 ) -> ValidationResult:
-    """Run the validation protocol of the module docstring on a certificate.
+    """Run the validation protocol of the certificate's kind (module docstring) on a certificate.
 
-    Returns a :class:`ValidationResult` whose ``rows[i]`` has ``gamma``, ``success_rate``,
-    ``spurious_rate``, ``diverged_rate``, ``other_rate`` and ``error_quantiles`` (min, p5,
-    median, p95, max).  With ``record=True`` the result is also appended to ``cert.validations``
-    (in memory; ``cert.save(path)`` writes it); by default the certificate is left untouched.
+    Returns a :class:`ValidationResult` whose ``rows[i]`` has ``gamma`` (the perturbation level:
+    γ, or α for NIMC), ``success_rate``, ``spurious_rate``, ``diverged_rate``, ``other_rate``,
+    ``error_quantiles`` (min, p5, median, p95, max) and ``extra`` (the kind's own figures).  With
+    ``record=True`` the result is also appended to ``cert.validations`` (in memory;
+    ``cert.save(path)`` writes it); by default the certificate is left untouched.  Options left
+    at ``None`` take the kind's defaults (BM sensing: 1000 trials, γ in 0, 0.25, ..., 1, 10,000
+    SGD steps, batch 1, tol_spurious 0.1; NIMC: :data:`certify.sgd.nimc_protocol.DEFAULTS`; NMF:
+    :data:`certify.sgd.nmf_protocol.DEFAULTS`); ``kind_options`` are the NIMC protocol's sample
+    sizes and settings (``n1``, ``n2``, ``m``, ``n_test``, ``near``).
 
-    Options (checked by :meth:`Protocol.from_options`): ``trials`` an integer in
+    BM sensing options (checked by :meth:`Protocol.from_options`): ``trials`` an integer in
     ``[1, MAX_TRIALS]`` (10**8); ``gammas`` real numbers in ``[0, 1]``; ``steps`` an integer >= 0;
     ``seed`` an integer >= 0; ``step_size``, ``decay``, ``tol``, ``tol_spurious``, ``init_scale``
     finite real numbers > 0 (or None where a default exists); ``batch`` (SGD) an integer in
@@ -424,6 +455,23 @@ def validate(
     (:func:`chunk_trials`, at most :data:`CHUNK_BYTES` of iterates alive), so memory is bounded by
     :func:`memory_estimate`: one chunk plus 8 bytes per trial.
     """
+    kind = getattr(cert, "kind", None)
+    if kind in ("nimc/population-hessian", "nmf/segment-convexity"):
+        from . import nimc_protocol, nmf_protocol  # noqa: PLC0415 - the NIMC / NMF solvers only when needed
+
+        if tol_spurious is not None or init_scale is not None:
+            raise InputError(f"tol_spurious, init_scale: options of the BM sensing protocol, not of {kind}")
+        run = nimc_protocol.validate if kind.startswith("nimc") else nmf_protocol.validate
+        return run(cert, trials, gammas, steps, method, seed, step_size=step_size, batch=batch, decay=decay, tol=tol,
+                   record=record, progress=progress, **kind_options)
+    if kind_options:
+        raise InputError(f"{', '.join(sorted(kind_options))}: unknown option(s) of the BM sensing protocol")
+    trials = 1000 if trials is None else trials
+    gammas = DEFAULT_GAMMAS if gammas is None else gammas
+    steps = 10_000 if steps is None else steps
+    method = "sgd" if method is None else method
+    batch = 1 if batch is None else batch
+    tol_spurious = 0.1 if tol_spurious is None else tol_spurious
     for name, flag in (("record", record), ("progress", progress)):
         if not isinstance(flag, (bool, np.bool_)):
             raise InputError(f"{name}: expected True or False, got {flag!r} ({type(flag).__name__})")
