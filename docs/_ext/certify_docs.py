@@ -9,6 +9,8 @@ is read, so that the pages never disagree with the repository:
   ``docs/_generated/`` and included by ``reproduction.md``;
 * the README's *Performance* section and the docstrings of ``benchmarks/*.py`` are copied to
   ``docs/_generated/`` and included by ``performance.md``;
+* the API pages list every module of each package (``docs/_generated/api/*.md``), so that a new
+  module appears in the reference by itself;
 * MathJax is copied from the ``docs`` extra (``django-static-mathjax``, a plain copy of MathJax 3)
   into ``_static/mathjax/``, so that the site renders equations offline.
 
@@ -179,6 +181,59 @@ def benchmarks_list() -> str:
     return "\n".join(out) if out else "*No benchmark scripts yet.*\n"
 
 
+# --- the API reference -----------------------------------------------------------------------
+API_PACKAGES = ("check", "rip", "sgd", "nimc", "nmf", "sweep")
+
+
+def api_modules(package: str) -> list[str]:
+    """The modules of ``certify.<package>`` to document, in file order: every ``.py`` file but
+    private ones (``_name.py``) and the one-release aliases (modules that replace themselves in
+    ``sys.modules`` by their new location, documented there)."""
+    base = ROOT / "certify" / package
+    names = []
+    for path in sorted(base.rglob("*.py")):
+        rel = path.relative_to(ROOT).with_suffix("")
+        parts = list(rel.parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if any(part.startswith("_") for part in parts) or "__pycache__" in path.parts:
+            continue
+        if "sys.modules[__name__] =" in path.read_text(encoding="utf-8"):
+            continue
+        names.append(".".join(parts))
+    return names
+
+
+def api_page(package: str) -> str:
+    """The generated part of ``api/<package>.md``: the package docstring, then every module with
+    its members, each object once, under the module that defines it."""
+    modules = api_modules(package)
+    top = f"certify.{package}"
+    # :ignore-module-all: documents the objects a module defines, not those it re-exports
+    out = ["```{eval-rst}", f".. automodule:: {top}", "   :members:", "   :ignore-module-all:", ""]
+    for name in modules:
+        if name == top:
+            continue
+        out += [name, "-" * len(name), "", f".. automodule:: {name}", "   :members:", "   :ignore-module-all:", ""]
+    out.append("```")
+    return "\n".join(out) + "\n"
+
+
+def other_schemas() -> str:
+    """Every ``docs/*.schema.json`` but the main one (formats of other certificate kinds)."""
+    out = []
+    for path in sorted(DOCS.glob("*.schema.json")):
+        if path.name == "certificate.schema.json":
+            continue
+        try:
+            title = json.loads(path.read_text(encoding="utf-8")).get("title", path.name)
+        except (ValueError, AttributeError):
+            title = path.name
+        out += [f"### `{path.name}`", "", f"{title}. Download: {{download}}`{path.name} </{path.name}>`.", "",
+                f"```{{literalinclude}} /{path.name}", ":language: json", "```", ""]
+    return "\n".join(out) if out else "*No other schema.*\n"
+
+
 def has_outputs(path: Path) -> bool:
     """Whether a notebook carries stored outputs (any code cell with an output)."""
     nb = json.loads(path.read_text(encoding="utf-8"))
@@ -194,6 +249,9 @@ def generate() -> dict:
         perf if perf is not None else "*The README has no Performance section yet.*\n",
     )
     _write(GENERATED / "benchmarks.md", benchmarks_list())
+    _write(GENERATED / "other_schemas.md", other_schemas())
+    for package in API_PACKAGES:
+        _write(GENERATED / "api" / f"{package}.md", api_page(package))
     _write(GENERATED / "sgd_table.md", sgd_table())
     _write(GENERATED / "sharp_search_table.md", sharp_search_table())
     _write(GENERATED / "nimc_phase_table.md", nimc_phase_table())
@@ -285,7 +343,18 @@ def adapt_docstring(lines: list[str]) -> list[str]:
     return out
 
 
+# Module docstrings that are not valid reST (plain-text tables and lists); shown verbatim, as a
+# preformatted block, until they are rewritten.  Remove a name once its docstring builds.
+VERBATIM_DOCSTRINGS = {
+    "certify.check.loader": "a table column narrower than its entries",
+    "certify.rip.conic": "a plain-text definition list",
+}
+
+
 def _process_docstring(app, what, name, obj, options, lines):
+    if what == "module" and name in VERBATIM_DOCSTRINGS:
+        lines[:] = ["::", ""] + [f"    {line}" if line else "" for line in lines]
+        return
     lines[:] = adapt_docstring(lines)
 
 
