@@ -14,12 +14,16 @@ N(0, 1) entries divided by sigma_k, the paper's normalization sigma_k = 1), the 
 5,000, a trial stops once its training loss is below 1e-10 of its scale), the test set size
 (max(n, 100) queries and items).
 
-Each finished cell is written atomically to --out (JSON); cells already there (same settings) are
-skipped, so an interrupted run continues where it stopped.
+The cells run as the sweep kind ``nimc-phase-transition`` (certify.sweep: a resumable JSON Lines
+store, a local process pool, serially, or a Dask cluster); this script is a thin call of it. The
+store (--store, default: --out with the suffix .jsonl) keeps every finished cell, so an
+interrupted run continues where it stopped (another setting is refused, naming the difference);
+--out receives the results in the format the documentation reads (certify.nimc-phase-transition).
 
     python scripts/nimc_phase_transition.py --quick --out pt_quick.json --plot pt_quick.png   # ~1 minute
     python scripts/nimc_phase_transition.py --grid 2 4 6 8 10 --out pt_5x5.json --plot pt_5x5.png   # a few minutes
-    python scripts/nimc_phase_transition.py --out pt_full.json --plot pt_full.png   # the full 10 x 10 grids
+    python scripts/nimc_phase_transition.py --out pt_full.json --plot pt_full.png --workers 2   # the full 10 x 10 grids
+    python scripts/nimc_phase_transition.py --out pt_full.json --scheduler tcp://10.0.0.1:8786   # on a Dask cluster
 """
 
 from __future__ import annotations
@@ -32,49 +36,17 @@ from pathlib import Path
 
 import numpy as np
 
-from certify import nimc, sysinfo
+from certify import nimc, sweep, sysinfo
 from certify.errors import CertifyError
 from certify.io import atomic_write_bytes, atomic_write_text
-from certify.progress import Progress
+from certify.sweep.kinds.nimc_phase_transition import GRID_ACTIVATIONS, cell_seed, grids, results_of, table
 
 FORMAT = "certify.nimc-phase-transition"
 K, D = 5, 10
 #: the grids of the paper, as functions of i = 1..10
-GRIDS = {"sigmoid": (10, 2 * K * D), "relu": (20, 4 * K * D)}
+GRIDS = grids(K, D)
 SETTING_KEYS = ("k", "d", "trials", "steps", "alpha", "kappa", "rtol", "tol", "seed")
-
-
-def cells(activations, grid):
-    for act in activations:
-        n_step, m_step = GRIDS[act]
-        for i_n in grid:
-            for i_m in grid:
-                yield act, n_step * i_n, m_step * i_m
-
-
-def cell_seed(seed: int, act: str, n: int, m: int) -> np.random.SeedSequence:
-    """Independent of the order of the cells, so a resumed run gives the same numbers."""
-    return np.random.SeedSequence([seed, sorted(GRIDS).index(act), n, m])
-
-
-def table(results: list[dict], act: str) -> str:
-    rows = [r for r in results if r["activation"] == act]
-    if not rows:
-        return ""
-    ns = sorted({r["n"] for r in rows})
-    ms = sorted({r["m"] for r in rows})
-    by = {(r["n"], r["m"]): r for r in rows}
-    unit = 2 * K * D
-    head = f"{act}: successes out of trials; rows n = n1 = n2, columns m = |Omega| (m / 2kd)"
-    ratio = "".join(f"{'(' + format(m / unit, 'g') + ')':>7}" for m in ms)
-    lines = [head, "n \\ m " + "".join(f"{m:>7d}" for m in ms), "      " + ratio]
-    for n in ns:
-        cells_ = []
-        for m in ms:
-            r = by.get((n, m))
-            cells_.append(f"{r['successes']}/{r['trials']}" if r else "-")
-        lines.append(f"{n:5d} " + "".join(f"{c:>7}" for c in cells_))
-    return "\n".join(lines)
+__all__ = ["main", "FORMAT", "GRIDS", "cell_seed", "GRID_ACTIVATIONS"]
 
 
 def plot(results: list[dict], path: Path) -> None:
@@ -88,7 +60,7 @@ def plot(results: list[dict], path: Path) -> None:
     acts = [a for a in GRIDS if any(r["activation"] == a for r in results)]
     fig, axes = plt.subplots(1, len(acts), figsize=(4.2 * len(acts), 3.8), squeeze=False)
     unit = 2 * K * D
-    for ax, act in zip(axes[0], acts):
+    for ax, act in zip(axes[0], acts, strict=False):
         rows = [r for r in results if r["activation"] == act]
         ns = sorted({r["n"] for r in rows})
         ms = sorted({r["m"] for r in rows})
@@ -108,7 +80,23 @@ def plot(results: list[dict], path: Path) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
-def main(argv=None) -> int:
+def _document(settings: dict, results: list[dict], kappa) -> dict:
+    """The results file the documentation reads (format certify.nimc-phase-transition)."""
+    return {"format": FORMAT, "format_version": 1, "machine": sysinfo.machine(), "settings": settings,
+            "protocol": {"truth": "U*, V*: i.i.d. N(0,1) entries divided by sigma_k" if kappa is None
+                         else f"random orthonormal singular vectors, singular values 1..{kappa} (geometric)",
+                         "data": "x, y ~ N(0, I_d); n1 = n2 = n; Omega: m pairs uniform with replacement",
+                         "loss": "1/(2m) sum (phi(U^T x)^T phi(V^T y) - A)^2 (a rescaling of eq. (3))",
+                         "optimizer": "full-batch GD, step 0.9/|lambda|_max(Hessian at W0) per trial",
+                         "init": "W0 = (1-alpha) W* + alpha W_rand, W_rand i.i.d. N(0,1)",
+                         "success": "||phi(Xt U) phi(Yt V)^T - phi(Xt U*) phi(Yt V*)^T||_F"
+                                    " <= tol ||phi(Xt U*) phi(Yt V*)^T||_F",
+                         "grids": {a: {"n": f"{GRIDS[a][0]} i", "m": f"{GRIDS[a][1]} i"} for a in GRIDS},
+                         "sweep": "certify.sweep kind nimc-phase-transition"},
+            "results": sorted(results, key=lambda r: (r["activation"], r["n"], r["m"]))}
+
+
+def _arguments(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--activations", nargs="+", choices=sorted(GRIDS), default=["sigmoid", "relu"])
     ap.add_argument("--grid", type=int, nargs="+", default=list(range(1, 11)), metavar="I",
@@ -121,85 +109,61 @@ def main(argv=None) -> int:
     ap.add_argument("--tol", type=float, default=nimc.RECOVERY_TOL, help="success: relative test error <= tol (1e-3)")
     ap.add_argument("--seed", type=int, default=2018)
     ap.add_argument("--quick", action="store_true", help="tiny grid: i in {2, 10}, 3 trials, 2,000 steps")
-    ap.add_argument("--out", default="nimc_phase_transition.json", help="results file (JSON, resumable)")
-    ap.add_argument("--no-resume", action="store_true", help="recompute cells already in --out")
+    ap.add_argument("--out", default="nimc_phase_transition.json", help="results file (JSON, rewritten at the end)")
+    ap.add_argument("--store", default=None, help="the sweep store (JSON Lines, resumable; default: --out as .jsonl)")
+    ap.add_argument("--no-resume", action="store_true", help="delete the store first and recompute every cell")
+    ap.add_argument("--workers", type=int, default=None, help="processes of the local pool (default: all cores)")
+    ap.add_argument("--serial", action="store_true", help="run the cells in this process")
+    ap.add_argument("--scheduler", default=None, help="a Dask scheduler (tcp://host:port or local[:N])")
     ap.add_argument("--plot", metavar="OUT.png", help="also draw the success-rate grids")
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)
     if args.quick:
         args.grid, args.trials, args.steps = [2, 10], 3, 2000
-    if args.trials < 1 or args.steps < 0 or not args.grid or min(args.grid) < 1 or not 0 <= args.alpha <= 1:
-        print("nimc_phase_transition: error: --trials >= 1, --steps >= 0, --grid values >= 1 and --alpha in [0, 1]",
-              file=sys.stderr)
-        return 2
+    return args
+
+
+def main(argv=None) -> int:
+    args = _arguments(argv)
     settings = {"k": K, "d": D, "trials": args.trials, "steps": args.steps, "alpha": args.alpha, "kappa": args.kappa,
                 "rtol": args.rtol, "tol": args.tol, "seed": args.seed}
     out = Path(args.out)
-    results: list[dict] = []
-    if out.is_file() and not args.no_resume:
+    store = Path(args.store) if args.store else out.with_suffix(".jsonl")
+    if out.is_file() and not args.no_resume:  # never overwrite a file this script did not write
         try:
-            prev = json.loads(out.read_text())
-            if prev.get("format") != FORMAT:
+            if json.loads(out.read_text()).get("format") != FORMAT:
                 raise ValueError("format")
-        except (json.JSONDecodeError, ValueError, OSError):
+        except (json.JSONDecodeError, ValueError, AttributeError, OSError):
             print(f"nimc_phase_transition: error: {out} is not a results file of this script; "
                   "choose another --out or pass --no-resume", file=sys.stderr)
             return 2
-        if {key: prev.get("settings", {}).get(key) for key in SETTING_KEYS} != settings:
-            print(f"nimc_phase_transition: error: {out} was computed with other settings "
-                  f"({prev.get('settings')}); choose another --out or pass --no-resume", file=sys.stderr)
-            return 2
-        results = list(prev.get("results", []))
-    done = {(r["activation"], r["n"], r["m"]) for r in results}
-    plan = [c for c in cells(args.activations, sorted(set(args.grid))) if c not in done]
-    bar = Progress(len(plan), label="phase transition", enabled=not args.quiet)
+    if args.no_resume and store.is_file():
+        store.unlink()
+    params = {**settings, "activations": args.activations, "grid": args.grid}
     t0 = time.perf_counter()
-
-    def save():
-        doc = {"format": FORMAT, "format_version": 1, "machine": sysinfo.machine(), "settings": settings,
-               "protocol": {"truth": "U*, V*: i.i.d. N(0,1) entries divided by sigma_k" if args.kappa is None
-                            else f"random orthonormal singular vectors, singular values 1..{args.kappa} (geometric)",
-                            "data": "x, y ~ N(0, I_d); n1 = n2 = n; Omega: m pairs uniform with replacement",
-                            "loss": "1/(2m) sum (phi(U^T x)^T phi(V^T y) - A)^2 (a rescaling of eq. (3))",
-                            "optimizer": "full-batch GD, step 0.9/|lambda|_max(Hessian at W0) per trial",
-                            "init": "W0 = (1-alpha) W* + alpha W_rand, W_rand i.i.d. N(0,1)",
-                            "success": "||phi(Xt U) phi(Yt V)^T - phi(Xt U*) phi(Yt V*)^T||_F"
-                                       " <= tol ||phi(Xt U*) phi(Yt V*)^T||_F",
-                            "grids": {a: {"n": f"{GRIDS[a][0]} i", "m": f"{GRIDS[a][1]} i"} for a in GRIDS}},
-               "results": sorted(results, key=lambda r: (r["activation"], r["n"], r["m"]))}
-        atomic_write_text(out, json.dumps(doc, indent=1, allow_nan=False) + "\n")
-
     try:
-        for i, (act, n, m) in enumerate(plan):
-            res = nimc.recovery_experiment(act, n, m, d=D, k=K, trials=args.trials, alpha=args.alpha, steps=args.steps,
-                                           kappa=args.kappa, rtol=args.rtol, tol=args.tol,
-                                           seed=np.random.default_rng(cell_seed(args.seed, act, n, m)))
-            results.append(res)
-            save()
-            bar.update(i + 1)
+        res = sweep.run_sweep("nimc-phase-transition", params, store, executor="serial" if args.serial else None,
+                              workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
     except KeyboardInterrupt:
-        bar.close()
-        print(f"nimc_phase_transition: interrupted; {len(results)} cells saved in {out} (rerun to resume)",
-              file=sys.stderr)
+        print(f"nimc_phase_transition: interrupted; the finished cells are in {store} (rerun to resume)", file=sys.stderr)
         return 130
     except CertifyError as exc:
-        bar.close()
         print(f"nimc_phase_transition: error: {exc}", file=sys.stderr)
         return 2
-    bar.close()
-    if not plan:
-        save()
+    results = results_of(res.records)
+    atomic_write_text(out, json.dumps(_document(settings, results, args.kappa), indent=1,
+                                      allow_nan=False) + "\n")
     print(f"machine: {sysinfo.machine()}")
-    print(f"settings: {settings}; {len(plan)} cells computed in {time.perf_counter() - t0:.1f} s, "
-          f"{len(results) - len(plan)} taken from {out}")
+    print(f"settings: {settings}; {res.computed} cells computed in {time.perf_counter() - t0:.1f} s, "
+          f"{res.resumed} taken from {store}")
     for act in args.activations:
         print()
-        print(table(results, act))
+        print(table([r for r in res.summary["cells"].get(act, [])], act, K, D))
     if args.plot:
-        plot([r for r in results if r["activation"] in args.activations], Path(args.plot))
+        plot(results, Path(args.plot))
         print(f"\nwritten: {args.plot}")
-    print(f"written: {out}")
-    return 0
+    print(f"written: {out} (results), {store} (sweep store)")
+    return 0 if res.complete else 3
 
 
 if __name__ == "__main__":
