@@ -9,21 +9,85 @@ runs.  Where it draws:
   bar in the cell's output;
 * anywhere else (a pipe, a log file, CI): nothing, as tqdm does when its stream is not a terminal.
 
-``enabled=False`` silences it everywhere; so does tqdm's ``TQDM_DISABLE=1``.  The ETA is the
+``enabled=False`` silences it everywhere; so do tqdm's ``TQDM_DISABLE=1`` and :func:`silenced` (the
+command line's ``--quiet`` and ``--json`` run the command inside it).  The ETA is the
 average rate since the bar was created (from ``initial``: units already done when it starts, e.g.
 resumed sweep points, do not count as speed) applied to what is left, shown from the first update
 on (never ``nan``).
+
+Before a slow run starts, the person waiting is told what to expect: :func:`expect` stores a one-line
+hint (e.g. "this takes about 1 minute"), printed by :func:`note` or by the first bar drawn, whichever
+comes first, and only where a bar would be drawn (never in a pipe, a log file or under
+:func:`silenced`); :func:`note` prints one line the same way (e.g. the phase that runs before the
+first bar: "loading digits ...").
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "silenced", "is_silenced", "expect", "note"]
+
+_STATE: dict[str, Any] = {"silenced": 0, "hint": None}
+
+
+@contextlib.contextmanager
+def silenced() -> Iterator[None]:
+    """No bar, hint or note is drawn inside this block (nestable); a pending hint is dropped at its end."""
+    _STATE["silenced"] += 1
+    try:
+        yield
+    finally:
+        _STATE["silenced"] -= 1
+        _STATE["hint"] = None
+
+
+def is_silenced() -> bool:
+    return _STATE["silenced"] > 0
+
+
+def _shown(stream: Any) -> bool:
+    """Whether progress output to ``stream`` (None: stderr) is shown: not silenced, and a terminal
+    or a notebook's stderr."""
+    if is_silenced():
+        return False
+    if stream is None:
+        return _in_notebook() or _is_terminal(sys.stderr)
+    return _is_terminal(stream)
+
+
+def _write_line(text: str, stream: Any) -> None:
+    try:
+        print(text, file=stream if stream is not None else sys.stderr, flush=True)
+    except (OSError, ValueError):  # a closed stream: the run goes on
+        pass
+
+
+def expect(text: str | None) -> None:
+    """Keep ``text`` (one line, e.g. the expected duration of what starts now) until the first bar
+    is drawn or :func:`note` is called; None forgets a pending hint."""
+    _STATE["hint"] = None if is_silenced() else text
+
+
+def _flush_hint(stream: Any) -> None:
+    hint, _STATE["hint"] = _STATE["hint"], None
+    if hint:
+        _write_line(hint, stream)
+
+
+def note(text: str, stream: IO[str] | None = None) -> bool:
+    """Print the pending hint (if any) and ``text`` as one line on ``stream`` (stderr) where a bar
+    would be drawn; returns whether it was printed."""
+    if not _shown(stream):
+        return False
+    _flush_hint(stream)
+    _write_line(text, stream)
+    return True
 
 
 def _in_notebook() -> bool:
@@ -99,11 +163,12 @@ class Progress:
         self.enabled = bool(enabled)
         self.done = max(int(initial), 0)
         self._bar: Any = None
-        if not self.enabled:
+        if not self.enabled or is_silenced():
             return
         notebook = stream is None and _in_notebook()
         if not (notebook or _is_terminal(self.stream)):
             return
+        _flush_hint(self.stream)
         widget = notebook and _widgets_available()
         kwargs: dict[str, Any] = {"total": self.total, "desc": label or None, "initial": min(self.done, self.total),
                                   "unit": unit, "mininterval": 0.2, "smoothing": 0.0}

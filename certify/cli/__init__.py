@@ -38,13 +38,14 @@ is recomputed and checked, a non-finite figure fails its check.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import warnings
 from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import CertifyError, NoCounterexampleError, SolverError, SolverUnavailableError
-from . import constants, nmf, sensing, sweep, validate, verify
+from . import _hints, constants, nmf, sensing, sweep, validate, verify
 from ._common import CLIParser, add_protocol_arguments, fail
 from .exitcodes import (
     EXIT_CODES,
@@ -95,6 +96,29 @@ def _note(text: str) -> None:
         pass
 
 
+@contextlib.contextmanager
+def _progress_for(args: argparse.Namespace):
+    """The progress output of one command: none at all with ``--quiet`` or ``--json`` (every bar,
+    hint and note silenced, whatever the command); otherwise the expected time of a slow command
+    (:mod:`certify.cli._hints`), printed above its first progress bar (``catalog``, which draws no
+    bar, at once) and only where a bar is drawn."""
+    from .. import progress  # noqa: PLC0415
+
+    if getattr(args, "quiet", False) or getattr(args, "json", False):
+        with progress.silenced():
+            yield
+        return
+    text = _hints.hint(args)
+    if text and getattr(args, "command", None) == "catalog":
+        progress.note(text)
+    else:
+        progress.expect(text)
+    try:
+        yield
+    finally:
+        progress.expect(None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``certify`` command and return its exit code (see the module docstring).  Never raises:
     ``--help``, ``--version`` and usage errors come back as their code, every error as one line on
@@ -108,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return EXIT_INPUT
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _progress_for(args):
             warnings.simplefilter("ignore", UserWarning)  # flags are printed with the result
             warnings.simplefilter("ignore", RuntimeWarning)  # overflow/invalid: the checks fail on their own
             return args.func(args)

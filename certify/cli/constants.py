@@ -11,7 +11,7 @@ import argparse
 import json
 
 from ..nimc.activations import ACTIVATIONS
-from ._common import Subparsers, add_json_flag
+from ._common import Subparsers, add_json_flag, add_output, write_json
 from .exitcodes import EXIT_NEGATIVE, EXIT_OK
 
 __all__ = ["add_parser", "run"]
@@ -28,6 +28,7 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     p.add_argument("family", choices=("nimc",), help="nimc: the constants of non-linear inductive matrix completion")
     p.add_argument("--activation", choices=ACTIVATIONS, default="sigmoid", help="activation phi (default: sigmoid)")
     p.add_argument("--digits", type=int, default=30, help="decimal digits of the enclosures (5..200, default 30)")
+    add_output(p, "OUT.json", "also write the enclosures (the --json document) here (atomically)")
     add_json_flag(p)
     p.set_defaults(func=run)
     return p
@@ -44,11 +45,13 @@ def run(args: argparse.Namespace) -> int:
     applies, why = C.lemma_c1_applies(act, digits)
     pub = C.PUBLISHED_RHO.get(act)
     consistent = None if pub is None else C.matches_published(r, pub)
+    doc = {"activation": act, "digits": digits, "moments": {k: e.to_dict() for k, e in mom.items()},
+           "rho": r.to_dict(), "rho_terms": [t1.to_dict(), t2.to_dict()], "published_rho": pub,
+           "published_consistent": consistent, "lemma_c1": {"applies": applies, "reason": why},
+           "source": "Zhong, Jain, Song, Dhillon 2018, Appendix C.2, eq. (9)"}
+    if args.output:
+        write_json(args.output, doc)
     if args.json:
-        doc = {"activation": act, "digits": digits, "moments": {k: e.to_dict() for k, e in mom.items()},
-               "rho": r.to_dict(), "rho_terms": [t1.to_dict(), t2.to_dict()], "published_rho": pub,
-               "published_consistent": consistent, "lemma_c1": {"applies": applies, "reason": why},
-               "source": "Zhong, Jain, Song, Dhillon 2018, Appendix C.2, eq. (9)"}
         print(json.dumps(doc, indent=1, allow_nan=False))
     else:
         print(f"NIMC constants, activation {act}: z ~ N(0, 1), alpha_ij = E[phi(z)^i z^j], beta_ij = E[phi'(z)^i z^j], "
@@ -62,4 +65,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"published rho ~ {pub}: {'consistent' if consistent else 'NOT consistent'} with the enclosure")
         print(f"Lemma C.1 (lambda_min(H*) >= rho for orthogonal U*, V*, d = k): "
               f"{'applies' if applies else 'does not apply'} ({why})")
+        if args.output:
+            print(f"written: {args.output}")
     return EXIT_OK if consistent in (None, True) else EXIT_NEGATIVE

@@ -13,7 +13,7 @@ import math
 import time
 from pathlib import Path
 
-from ._common import Subparsers, add_json_flag, write_json
+from ._common import Subparsers, add_json_flag, add_output, add_plot, add_quiet, add_seed, write_json
 from .exitcodes import EXIT_OK
 
 __all__ = ["add_parser", "run", "load_data"]
@@ -50,15 +50,16 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     p.add_argument("--method", choices=("mu", "pgd"), default="mu",
                    help="solver: mu (masked Lee-Seung multiplicative updates, default) or pgd (projected gradient)")
     p.add_argument("--steps", type=int, default=1000, help="solver iterations (default 1000)")
-    p.add_argument("--seed", type=int, default=0)
+    add_seed(p)
     p.add_argument("--mask-fraction", type=float, default=None, metavar="P",
                    help="observe only a random fraction P in (0, 1] of the entries (on top of any missing ones)")
     p.add_argument("--gamma", type=float, default=0.5, help="planted:N only: rank round(N^gamma) (default 0.5)")
     p.add_argument("--target", choices=("planted", "solver"), default=None,
                    help="planted data: segments end at the planted optimum (default) or at solver optima")
     p.add_argument("--no-scale", action="store_true", help="do not scale the data to unit variance of observed entries")
-    p.add_argument("--out", metavar="FILE.json", help="also write the JSON result here (atomically)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_output(p, "FILE.json", "also write the JSON result here (atomically)", alias=True)
+    add_plot(p, "histogram of alpha over the segments, by certified verdict")
+    add_quiet(p)
     add_json_flag(p)
     p.set_defaults(func=run)
     return p
@@ -128,6 +129,13 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--rank: expected a positive integer, got {args.rank}")
     if args.mask_fraction is not None and not (0 < args.mask_fraction <= 1):
         raise InputError(f"--mask-fraction: expected a number in (0, 1], got {args.mask_fraction}")
+    if isinstance(args.data, str) and args.data.strip() in nmf.REAL_DATASETS:
+        from ..progress import note  # noqa: PLC0415
+
+        name = args.data.strip()
+        where = "matplotlib's sample data" if name == "mri" else "scikit-learn's bundled copy"
+        note(f"certify: loading {name} ({where}; the first use after installing imports and compiles "
+             "scikit-learn, which can take half a minute) ...")
     X, M, info, inst = load_data(args.data, gamma=args.gamma, seed=args.seed)
     if args.target is not None and inst is None:
         raise InputError("--target: only for planted:N data")
@@ -145,15 +153,35 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_scale:
         X, scale = nmf.scale_data(X, M)
     target = (args.target or "planted") if inst is not None else "solver"
-    if target == "planted":
-        res = nmf.star_convexity(X, rank, M, pairs=args.pairs, seed=args.seed,
-                                 optimum=(inst.W_star / math.sqrt(scale), inst.H_star / math.sqrt(scale)))
-        # planted random points: the factor distribution (scaled like the data), as in Theorem 1
-    else:
-        with Progress(args.steps, label=f"{args.method} ({args.optima} starts)",
-                      enabled=not (args.json or args.quiet)) as bar:
+    shown = not (args.json or args.quiet)
+    phases: dict = {}  # the solver's bar, then the certificates' bar (opened when the first certificate chunk starts)
+
+    def solver_progress(k, steps):
+        phases["solver"].update(k, steps)
+
+    def certify_progress(done, total):
+        if "certify" not in phases:
+            if "solver" in phases:
+                phases["solver"].close()
+            phases["certify"] = Progress(total, label="certificates", enabled=shown, unit="seg")
+        phases["certify"].update(done, total)
+
+    try:
+        if target == "planted":
+            # planted random points: the factor distribution (scaled like the data), as in Theorem 1
+            res = nmf.star_convexity(X, rank, M, pairs=args.pairs, seed=args.seed,
+                                     optimum=(inst.W_star / math.sqrt(scale), inst.H_star / math.sqrt(scale)),
+                                     certify_progress=certify_progress if shown else None)
+        else:
+            phases["solver"] = Progress(args.steps, label=f"{args.method} ({min(args.optima, args.pairs)} starts)",
+                                        enabled=shown, unit="step")
             res = nmf.star_convexity(X, rank, M, optima=min(args.optima, args.pairs), pairs=args.pairs,
-                                     method=args.method, steps=args.steps, seed=args.seed, progress=bar.callback)
+                                     method=args.method, steps=args.steps, seed=args.seed,
+                                     progress=solver_progress if shown else None,
+                                     certify_progress=certify_progress if shown else None)
+    finally:
+        for bar in phases.values():
+            bar.close()
     d = res.to_dict()
     doc = {"data": info, "shape": list(X.shape), "rank": int(rank), "observed": obs,
            "observed_fraction": obs / X.size, "scaled_by": scale, "target": target,
@@ -163,8 +191,12 @@ def run(args: argparse.Namespace) -> int:
            "optimum_loss_mean": [None if x is None else x / obs for x in d["optimum_loss"]],
            "convention": "l = 1/2 sum over observed (WH - X)^2 (alpha); optimum_loss_mean divides by the observed count",
            "seconds": time.perf_counter() - t0, "certify_version": __version__}
-    if args.out:
-        write_json(args.out, doc)
+    if args.output:
+        write_json(args.output, doc)
+    if args.plot:
+        res.plot(args.plot, title=f"{info['name']}: {res.pairs} segments, rank {int(rank)}, "
+                                  + ("to the planted optimum" if target == "planted" else
+                                     f"to {args.method} optima ({args.steps} steps)"))
     if args.json:
         print(json.dumps(doc, indent=1, allow_nan=False))
     else:
@@ -193,6 +225,7 @@ def _human(doc: dict, args: argparse.Namespace) -> str:
         c = doc["cosine"]
         lines.append(f"cosine(-grad l, segment): min {c['min']:.4f}, median {c['median']:.4f}, max {c['max']:.4f}")
     lines.append(f"elapsed {doc['seconds']:.1f} s")
-    if args.out:
-        lines.append(f"written: {args.out}")
+    for w in (args.output, args.plot):
+        if w:
+            lines.append(f"written: {w}")
     return "\n".join(lines)

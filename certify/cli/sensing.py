@@ -5,7 +5,19 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import Subparsers, add_json_flag, cert_summary, describe_certificate, print_json, write_json
+from ._common import (
+    Subparsers,
+    add_json_flag,
+    add_output,
+    add_plot,
+    add_quiet,
+    add_seed,
+    add_solver,
+    cert_summary,
+    describe_certificate,
+    print_json,
+    write_json,
+)
 from .exitcodes import EXIT_NEGATIVE, EXIT_OK
 
 __all__ = [
@@ -21,8 +33,8 @@ def add_counterexample(sub: Subparsers) -> argparse.ArgumentParser:
     c.add_argument("--x", required=True, metavar="X",
                    help="spurious point: JSON array ('[0, 0.7071]' or '[[1, 0], [0, 1]]') or .npy file")
     c.add_argument("--z", required=True, metavar="Z", help="ground truth factor: JSON array or .npy file")
-    c.add_argument("-o", "--output", metavar="OUT.json", help="write the certificate here (atomically)")
-    c.add_argument("--solver", default=None, help="CLARABEL (default), SCS or MOSEK (needs a licence)")
+    add_output(c, "OUT.json", "write the certificate here (atomically)")
+    add_solver(c)
     c.add_argument("--no-project", action="store_true",
                    help="solve the direct n-dimensional SDP instead of projecting onto orth([X, Z])")
     c.add_argument("--basis", choices=("svec", "vec"), default="svec", help="symmetric (svec, default) or full (vec) coordinates")
@@ -43,9 +55,10 @@ def add_curvature(sub: Subparsers) -> argparse.ArgumentParser:
     cu.add_argument("--z", required=True, metavar="Z", help="ground truth factor Z: JSON array or .npy file")
     cu.add_argument("--delta", required=True, help="RIP constant in [0, 1): one value, a comma list, or start:stop:num")
     cu.add_argument("--grad-tol", type=float, default=0.0, help="bound g on ||grad f(X)|| (normalized instance; default 0)")
-    cu.add_argument("-o", "--output", metavar="OUT.json", help="certificate (strict minimum), result, or profile JSON")
-    cu.add_argument("--plot", metavar="OUT.png", help="profile plot (several deltas)")
-    cu.add_argument("--solver", default=None, help="CLARABEL (default), SCS or MOSEK")
+    add_output(cu, "OUT.json", "certificate (strict minimum), result, or profile JSON")
+    add_plot(cu, "several deltas: mu*(delta) with the infeasible range shaded")
+    add_solver(cu)
+    add_quiet(cu)
     add_json_flag(cu)
     return cu
 
@@ -59,12 +72,13 @@ def add_search(sub: Subparsers) -> argparse.ArgumentParser:
     se.add_argument("--rank-star", type=int, required=True, metavar="R_STAR", help="ground-truth rank r* (<= r)")
     se.add_argument("--n", type=int, default=None, help="dimension (default r + r*, enough by the projection lemma)")
     se.add_argument("--restarts", type=int, default=20, help="random restarts (default 20)")
-    se.add_argument("--seed", type=int, default=0)
+    add_seed(se)
     se.add_argument("--max-iter", type=int, default=200, help="L-BFGS-B iterations per restart (default 200)")
-    se.add_argument("--solver", default=None, help="CLARABEL (default), SCS or MOSEK")
-    se.add_argument("-o", "--output", metavar="OUT.json", help="write the best certificate here")
+    add_solver(se)
+    add_output(se, "OUT.json", "write the best certificate here")
     se.add_argument("--history", metavar="SEARCH.json", help="write the search history (per-restart traces) here")
-    se.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_plot(se, "convergence: best delta so far per restart, and the best delta of each restart")
+    add_quiet(se)
     add_json_flag(se)
     return se
 
@@ -101,6 +115,11 @@ def cmd_curvature(args: argparse.Namespace) -> int:
     X = parse_array(args.x, "--x")
     Z = parse_array(args.z, "--z")
     deltas = parse_grid(args.delta, "--delta")  # 0.55, 0.3,0.5,0.6 or start:stop:num (inclusive)
+    if args.plot and len(deltas) == 1:
+        from ..errors import InputError  # noqa: PLC0415
+
+        raise InputError("--plot: the plot is a profile over several deltas (e.g. --delta 0.3:0.7:9); one delta "
+                         "gives one number")
     if len(deltas) == 1:
         res = curvature(X, Z, deltas[0], args.grad_tol, solver=args.solver)
         rep = res.verify()
@@ -121,7 +140,7 @@ def cmd_curvature(args: argparse.Namespace) -> int:
                 what = "certificate (strict local minimum)" if res.certificate is not None else "result"
                 print(f"written: {written} ({what})")
         return EXIT_OK if rep.ok else EXIT_NEGATIVE
-    with Progress(len(deltas), label="curvature SDPs", enabled=not args.json) as bar:
+    with Progress(len(deltas), label="curvature SDPs", enabled=not (args.json or args.quiet)) as bar:
         prof = curvature_profile(X, Z, deltas, args.grad_tol, solver=args.solver, progress=bar.callback)
     if args.output:
         prof.save(args.output)
@@ -153,6 +172,13 @@ def cmd_search(args: argparse.Namespace) -> int:
         written.append(str(best.certificate.save(args.output)))
     if args.history:
         written.append(str(write_json(args.history, best.to_dict())))
+    if args.plot:
+        from ..plotting import search_figure  # noqa: PLC0415
+
+        n_, r_, rs_ = best.X.shape[0], best.X.shape[1], best.Z.shape[1]
+        search_figure(best.history, best.published, path=args.plot,
+                      title=f"search n = {n_}, r = {r_}, r* = {rs_}, seed {args.seed}: verified delta = {best.delta:.9f}")
+        written.append(str(args.plot))
     if args.json:
         d = best.to_dict()
         d.update(valid=rep.ok, written=written)

@@ -16,18 +16,26 @@ import sys
 
 __all__ = ["add_parser", "run"]
 
-from ._common import Subparsers, add_protocol_arguments
+from ._common import Subparsers, add_json_flag, add_output, add_plot, add_protocol_arguments, add_quiet, add_seed, add_solver
 from .exitcodes import EXIT_INPUT, EXIT_OK
 from .exitcodes import EXIT_SOLVER as EXIT_FAILED  # some points failed, or the pool broke
+
+#: the largest sweep --plot draws (a heat map of a million cells is already finer than a screen)
+MAX_PLOT_POINTS = 1_000_000
 
 _GRID_HELP = ("GRID is start:stop:num (num values from start to stop inclusive, like numpy.linspace), a comma "
               "list, or one number")
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _common(p: argparse.ArgumentParser, plot: str) -> None:
+    """The options every kind shares: ``-o/--output`` (the store, required; ``--out`` a deprecated
+    alias), ``--plot``, the executor, ``--quiet`` (``--no-progress`` a deprecated alias), ``--json``."""
     g = p.add_argument_group("execution and store")
-    g.add_argument("--out", required=True, metavar="STORE.jsonl",
-                   help="the store (JSON Lines); rerunning the same command resumes it, another sweep is refused")
+    add_output(g, "STORE.jsonl", "the store (JSON Lines; required); rerunning the same command resumes it, another "
+                                 "sweep is refused")
+    p.add_deprecated_alias("--out", "-o/--output", "output", container=g, metavar="STORE.jsonl")
+    p.require("output", "-o/--output")
+    add_plot(g, plot)
     ex = g.add_mutually_exclusive_group()
     ex.add_argument("--workers", type=int, default=None, metavar="N",
                     help="local worker processes (default: the number of CPUs); with --scheduler local: Dask workers")
@@ -39,8 +47,9 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="at most K tasks submitted at once (default: twice the workers)")
     g.add_argument("--no-retry-failed", action="store_true",
                    help="on resume, keep points recorded as failed instead of running them again")
-    g.add_argument("--no-progress", action="store_true", help="no progress bar")
-    g.add_argument("--json", action="store_true", help="machine-readable output")
+    add_quiet(g)
+    p.add_deprecated_alias("--no-progress", "--quiet", "quiet", container=g, action="store_true")
+    add_json_flag(g)
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
@@ -52,10 +61,10 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
                     "JSON Lines store. Rerunning the same command resumes: finished points are kept, a truncated last "
                     "line (a killed run) is repaired, failed points are retried. Results do not depend on the "
                     "executor. See docs/sweeps.md.",
-        epilog="examples: certify sweep rank1-grid --rhos 0.2:2:10 --phis 0:90:10 --out grid.jsonl; "
-               "certify sweep curvature-map --delta 0.4 --rhos 0.2:2:10 --phis 0:90:10 --out mu.jsonl --workers 2; "
-               "certify sweep search-restarts --rank 2 --rank-star 1 --restarts 20 --seed 0 --out search.jsonl; "
-               "certify sweep validation c.json --trials 100000 --chunk 5000 --gammas 0 0.5 1 --out v.jsonl "
+        epilog="examples: certify sweep rank1-grid --rhos 0.2:2:10 --phis 0:90:10 -o grid.jsonl --plot grid.png; "
+               "certify sweep curvature-map --delta 0.4 --rhos 0.2:2:10 --phis 0:90:10 -o mu.jsonl --workers 2; "
+               "certify sweep search-restarts --rank 2 --rank-star 1 --restarts 20 --seed 0 -o search.jsonl; "
+               "certify sweep validation c.json --trials 100000 --chunk 5000 --gammas 0 0.5 1 -o v.jsonl "
                "--scheduler tcp://10.0.0.1:8786")
     sub = p.add_subparsers(dest="sweep_kind", metavar="KIND")
 
@@ -67,8 +76,8 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
                                    "10,000,000 points per sweep. " + _GRID_HELP + ".")
     g.add_argument("--rhos", required=True, metavar="GRID", help="length ratios rho = ||x|| / ||z|| (>= 0)")
     g.add_argument("--phis", required=True, metavar="GRID", help="angles phi between x and z, in degrees, in [0, 180]")
-    g.add_argument("--solver", default=None, help="CLARABEL (default), SCS or MOSEK")
-    _common(g)
+    add_solver(g)
+    _common(g, "heat maps of delta(x, z) and of its distance above the closed form over (phi, rho)")
     g.set_defaults(func=run)
 
     c = sub.add_parser("curvature-map", help="mu*(x, z, delta) over a (rho, phi) grid (strict minima / saddles)",
@@ -79,8 +88,8 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     c.add_argument("--grad-tol", type=float, default=0.0, help="bound g on ||grad f(x)|| (default 0)")
     c.add_argument("--rhos", required=True, metavar="GRID", help="length ratios rho (>= 0)")
     c.add_argument("--phis", required=True, metavar="GRID", help="angles phi between x and z, in degrees, in [0, 180]")
-    c.add_argument("--solver", default=None, help="CLARABEL (default), SCS or MOSEK")
-    _common(c)
+    add_solver(c)
+    _common(c, "heat map of mu* over (phi, rho): strict minima, strict saddles, infeasible points")
     c.set_defaults(func=run)
 
     s = sub.add_parser("search-restarts", help="the sharp-threshold search, one point per restart",
@@ -91,13 +100,13 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     s.add_argument("--rank-star", type=int, required=True, metavar="R_STAR", help="ground-truth rank r* (<= r)")
     s.add_argument("--n", type=int, default=None, help="dimension (default r + r*)")
     s.add_argument("--restarts", type=int, default=20, help="random restarts (default 20)")
-    s.add_argument("--seed", type=int, default=0)
+    add_seed(s)
     s.add_argument("--max-iter", type=int, default=200, help="L-BFGS-B iterations per restart (default 200)")
     s.add_argument("--polish-evals", type=int, default=0, help="Nelder-Mead polish SDPs per restart (default 0)")
-    s.add_argument("--solver", default=None, help="CLARABEL (default), SCS or MOSEK")
+    add_solver(s)
     s.add_argument("--certificate", metavar="OUT.json",
                    help="write the best restart's certificate here (re-solved at the tight defaults, as 'certify search')")
-    _common(s)
+    _common(s, "convergence of the restarts (best delta so far), and the best delta of each restart")
     s.set_defaults(func=run)
 
     v = sub.add_parser("validation", help="(S)GD validation trials of a certificate, in chunks",
@@ -111,12 +120,37 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     v.add_argument("--chunk", type=int, default=1000, help="trials per task (default 1000)")
     add_protocol_arguments(v)
     v.add_argument("--result", metavar="RESULT.json", help="also write the pooled validation result here")
-    v.add_argument("--plot", metavar="OUT.png", help="plot the pooled error quantiles against gamma")
-    _common(v)
+    _common(v, "the pooled error quantiles and success rate against gamma")
     v.set_defaults(func=run)
 
     p.set_defaults(func=_no_kind, sweep_parser=p)
     return p
+
+
+def _plot(args: argparse.Namespace, res) -> bool:
+    """``--plot`` of a grid (heat map) or of the search restarts (convergence); a partial sweep is
+    drawn with its missing points left blank.  Returns whether a figure was written."""
+    from ..plotting import grid_figure, search_figure  # noqa: PLC0415
+    from ..sweep import grid_arrays  # noqa: PLC0415
+
+    s = res.summary
+    if not s.get("ok"):
+        print("certify: note: --plot: no point of the sweep has a result yet; no figure written", file=sys.stderr)
+        return False
+    if len(res.keys) > MAX_PLOT_POINTS:
+        print(f"certify: note: --plot: {len(res.keys):,} points are more than a figure shows "
+              f"(at most {MAX_PLOT_POINTS:,}); no figure written (sweep.grid_arrays reads the store)", file=sys.stderr)
+        return False
+    if res.kind == "search-restarts":
+        search_figure([r for r in res.results if r is not None], s.get("published"), path=args.plot,
+                      title=f"search-restarts n = {s['n']}, r = {s['r']}, r* = {s['r_star']}"
+                            + (f": best delta = {s['delta']:.9f}" if "delta" in s else ""))
+    else:
+        arrays = grid_arrays(res)
+        if res.kind == "curvature-map":
+            arrays["delta"] = res.params["delta"]
+        grid_figure(arrays, res.kind, path=args.plot, title=f"{res.kind}: {len(res.keys):,} points")
+    return True
 
 
 def _no_kind(args: argparse.Namespace) -> int:
@@ -161,8 +195,8 @@ def run(args: argparse.Namespace) -> int:
 
     params = _params(args)
     try:
-        res = run_sweep(args.sweep_kind, params, args.out, executor="serial" if args.serial else None,
-                        workers=args.workers, scheduler=args.scheduler, progress=not (args.json or args.no_progress),
+        res = run_sweep(args.sweep_kind, params, args.output, executor="serial" if args.serial else None,
+                        workers=args.workers, scheduler=args.scheduler, progress=not (args.json or args.quiet),
                         max_in_flight=args.max_in_flight, retry_failed=not args.no_retry_failed)
     except SweepError as exc:
         print(f"certify: error: {exc}", file=sys.stderr)
@@ -187,6 +221,8 @@ def run(args: argparse.Namespace) -> int:
             if args.plot:
                 vr.plot(args.plot)
                 written.append(str(args.plot))
+    if args.plot and args.sweep_kind != "validation" and _plot(args, res):
+        written.append(str(args.plot))
     failed = res.failed
     if args.json:
         d = res.to_dict()

@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from ..errors import InputError
-from ._common import Subparsers, add_json_flag, add_protocol_arguments, print_json
+from ._common import Subparsers, add_json_flag, add_output, add_plot, add_protocol_arguments, add_quiet, print_json
 from .exitcodes import EXIT_OK
 
 __all__ = ["add_validate", "cmd_validate"]
@@ -22,14 +22,13 @@ def add_validate(sub: Subparsers) -> argparse.ArgumentParser:
     va.add_argument("--trials", type=int, default=1000,
                     help="trials per gamma (default 1000; at most 10**8, run in memory-bounded chunks)")
     add_protocol_arguments(va)
-    va.add_argument("-o", "--output", metavar="RESULT.json", default=None, help="write the validation result here (atomically)")
-    va.add_argument("--out", dest="out_deprecated", metavar="RESULT.json", default=None,
-                    help="deprecated alias of -o/--output")
-    va.add_argument("--plot", metavar="OUT.png", help="plot error quantiles against gamma")
+    add_output(va, "RESULT.json", "write the validation result here (atomically)", alias=True)
+    va.set_defaults(out_deprecated=None)  # --out is resolved into --output by the parser (note on stderr)
+    add_plot(va, "error quantiles and success rate against gamma (diverged runs marked)")
     va.add_argument("--record", action="store_true",
                     help="append the result to the certificate file (atomic rewrite of FILE); off by default")
     va.add_argument("--no-record", action="store_true", help="deprecated, no effect (recording is off unless --record)")
-    va.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_quiet(va)
     add_json_flag(va)
     return va
 

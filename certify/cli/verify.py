@@ -7,7 +7,16 @@ import argparse
 from pathlib import Path
 
 from ..errors import InputError
-from ._common import Subparsers, add_json_flag, cert_summary, describe_certificate, exact_exit_code, print_json
+from ._common import (
+    Subparsers,
+    add_json_flag,
+    add_output,
+    add_quiet,
+    cert_summary,
+    describe_certificate,
+    exact_exit_code,
+    print_json,
+)
 from .exitcodes import EXIT_NEGATIVE, EXIT_OK
 
 __all__ = ["add_verify", "add_example", "add_catalog", "cmd_verify", "cmd_example", "cmd_catalog"]
@@ -33,7 +42,7 @@ def add_example(sub: Subparsers) -> argparse.ArgumentParser:
     e.add_argument("name", help="zhang2018")
     e.add_argument("--source", choices=("published", "sdp"), default="published",
                    help="the published matrices (default) or the operator found by the SDP")
-    e.add_argument("-o", "--output", metavar="OUT.json", help="output file (default zhang2018_<source>.json)")
+    add_output(e, "OUT.json", "output file (default zhang2018_<source>.json)")
     add_json_flag(e)
     return e
 
@@ -44,6 +53,7 @@ def add_catalog(sub: Subparsers) -> argparse.ArgumentParser:
     k.add_argument("--dir", default="counterexamples", help="catalog folder (default: counterexamples)")
     k.add_argument("--check", action="store_true", help="only load and verify the files already there")
     k.add_argument("--only", nargs="+", metavar="NAME", help="rebuild only these entries")
+    add_quiet(k)
     add_json_flag(k)
     return k
 

@@ -426,25 +426,47 @@ class CurvatureProfile:
         return atomic_write_text(path, json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n")
 
     def plot(self, path=None, ax=None):
-        """μ* (bracket) against δ; infeasible δ shaded.  Returns the matplotlib figure."""
-        import matplotlib  # noqa: PLC0415
+        """μ* (the operator's value and the checked dual bound) against δ.  Infeasible δ (no δ-RIP
+        operator makes X critical; checked Farkas vector) are shaded up to the last infeasible grid
+        point, and the interval from there to the first feasible one, where the feasibility
+        threshold lies, is hatched; failed solves are marked.  Saved to ``path`` when given (PNG,
+        PDF, SVG by the suffix).  Returns the matplotlib figure."""
+        from ..plotting import pyplot  # noqa: PLC0415
 
-        if path is not None and ax is None:
-            matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt  # noqa: PLC0415
-
-        fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 4))
-        ok = [r for r in self.rows if r["kind"] not in ("infeasible", "error")]
-        bad = [r["delta"] for r in self.rows if r["kind"] == "infeasible"]
+        plt = pyplot(path is not None and ax is None)
+        fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 4), layout="constrained")
+        rows = sorted(self.rows, key=lambda r: r["delta"])
+        ok = [r for r in rows if r["kind"] not in ("infeasible", "error")]
         if ok:
             d = [r["delta"] for r in ok]
-            ax.plot(d, [r["mu"] for r in ok], "o-", ms=3, label="μ* (operator attaining it)")
+            ax.plot(d, [r["mu"] for r in ok], "o-", ms=3, label=r"$\mu^*$ (operator attaining it)")
             ax.plot(d, [r["mu_upper"] for r in ok], "--", lw=0.8, label="checked dual bound")
-        if bad:
-            ax.axvspan(min(bad), max(bad), color="0.85", label="infeasible (Farkas)")
+        first = True
+        k = 0
+        while k < len(rows):  # each run of consecutive infeasible grid points
+            if rows[k]["kind"] != "infeasible":
+                k += 1
+                continue
+            j = k
+            while j + 1 < len(rows) and rows[j + 1]["kind"] == "infeasible":
+                j += 1
+            lo, hi = rows[k]["delta"], rows[j]["delta"]
+            nxt = next((r["delta"] for r in rows[j + 1:] if r["kind"] != "error"), None)
+            if hi > lo:
+                ax.axvspan(lo, hi, color="0.8", lw=0, label="infeasible (Farkas): X not critical" if first else None)
+            else:
+                ax.axvline(lo, color="0.6", lw=2, label="infeasible (Farkas): X not critical" if first else None)
+            if nxt is not None:
+                ax.axvspan(hi, nxt, facecolor="none", edgecolor="0.6", hatch="///", lw=0,
+                           label="feasibility threshold in here" if first else None)
+            first = False
+            k = j + 1
+        errs = [r["delta"] for r in rows if r["kind"] == "error"]
+        if errs:
+            ax.plot(errs, [0.0] * len(errs), "rx", ms=7, mew=1.5, label="solver failed")
         ax.axhline(0.0, color="k", lw=0.6)
-        ax.set_xlabel("δ")
-        ax.set_ylabel("μ*  (λ_min ∇²f, ‖ZZᵀ‖=1)")
+        ax.set_xlabel(r"$\delta$ (RIP constant)")
+        ax.set_ylabel(r"$\mu^* = $ best $\lambda_{\min}(\nabla^2 f)$  ($\|ZZ^\top\|_F = 1$)")
         ax.legend(fontsize=8)
         if path is not None:
             from ..plotting import save_figure  # noqa: PLC0415

@@ -144,34 +144,66 @@ class ValidationResult:
 
     def plot(self, path=None, ax=None):
         """Error quantiles (min, 5 %, median, 95 %, max) and success rate against γ, like the
-        published figure; saved atomically to ``path`` (PNG/PDF/SVG by extension) when given."""
-        import matplotlib  # noqa: PLC0415
+        published figure; saved atomically to ``path`` (PNG/PDF/SVG by extension) when given.
 
-        if path is not None and ax is None:
-            matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt  # noqa: PLC0415
+        A quantile that is infinite (that share of the trials diverged) is drawn as a triangle on
+        the top edge ("diverged"), never dropped; an error of exactly 0 is drawn at 1e-16.  The
+        success rate (and the divergence rate, when a trial diverged) are on the right axis; one
+        legend lists everything.  Returns the (left) axes."""
+        from ..plotting import pyplot  # noqa: PLC0415
 
+        plt = pyplot(path is not None and ax is None)
         gam = np.array([r.gamma for r in self.rows])
         own = ax is None
         if own:
-            fig, ax = plt.subplots(figsize=(6.4, 4.2))
+            fig, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
         else:
             fig = ax.figure
         floor = 1e-16
         styles = {"min": ":", "p5": "--", "median": "-", "p95": "--", "max": ":"}
+        handles = []
+        zero = False
         for k in QUANTILES:
             vals = np.array([r.error_quantiles[k] for r in self.rows], dtype=float)
-            vals = np.where(np.isfinite(vals), np.maximum(vals, floor), np.nan)
-            ax.semilogy(gam, vals, styles[k], marker="o", ms=3, label=k)
-        ax.set_xlabel("γ  (start (1-γ) X_spurious + γ W)")
-        ax.set_ylabel("error min_R ||X - Z R|| / ||Z||")
+            zero = zero or bool(np.any(vals == 0))
+            handles += ax.semilogy(gam, np.where(np.isfinite(vals), np.maximum(vals, floor), np.nan), styles[k], marker="o",
+                                   ms=3, label=f"error {k}")
+        # quantiles are ordered, so the infinite ones of a row are its top ones: "p95-max" = p95 and max are inf
+        names = list(QUANTILES)
+        tops = []
+        for r in self.rows:
+            inf = [k for k in names if math.isinf(r.error_quantiles[k])]
+            if inf:
+                tops.append((r.gamma, inf[0] if len(inf) == 1 else f"{inf[0]}-{inf[-1]}"))
+        if tops:
+            edge = ax.get_xaxis_transform()  # x in data, y in axes fraction: the top edge is y = 1
+            for g, text in tops:
+                ax.plot([g], [1.0], marker="v", ms=7, color="C3", mec="k", mew=0.6, ls="", transform=edge, clip_on=False,
+                        zorder=5)
+                ax.annotate(text, (g, 1.0), xycoords=edge, xytext=(0, -11), textcoords="offset points", ha="center",
+                            va="top", fontsize=6, color="C3")
+            handles.append(plt.Line2D([], [], marker="v", ms=7, color="C3", mec="k", mew=0.6, ls="",
+                                      label=r"diverged: these quantiles $= \infty$ (top edge)"))
+        level = self.settings.get("perturbation")  # None: BM sensing; NIMC/NMF name their level and error
+        ax.set_xlabel(r"$\gamma$ (start $X_0 = (1-\gamma)\,X_{\mathrm{spurious}} + \gamma W$)" if level is None
+                      else f"{level} (start {self.settings.get('init', '')})")
+        ax.set_ylabel(r"error $\min_R \|X - ZR\|_F / \|Z\|_F$" if level is None
+                      else str(self.settings.get("error_label", "error")))
         ax2 = ax.twinx()
-        ax2.plot(gam, [r.success_rate for r in self.rows], "k-", lw=2, alpha=0.35, label="success rate")
+        handles += ax2.plot(gam, [r.success_rate for r in self.rows], "k-", lw=2, alpha=0.35, label="success rate (right axis)")
+        for key, label in self.settings.get("plot_fractions") or ():  # NMF: the certified-convex fraction beside it
+            handles += ax2.plot(gam, [r.extra.get(key, np.nan) for r in self.rows], "--", color="C2", lw=2, alpha=0.7,
+                                label=f"{label} (right axis)")
+        if any(r.diverged for r in self.rows):
+            handles += ax2.plot(gam, [r.diverged_rate for r in self.rows], "-.", color="C3", lw=1.2, alpha=0.8,
+                                label="divergence rate (right axis)")
         ax2.set_ylim(-0.02, 1.02)
-        ax2.set_ylabel("success rate")
+        ax2.set_ylabel("rate")
         s = self.settings
-        ax.set_title(f"{s['method'].upper()}, {s['steps']} steps, {s['trials']} trials per γ", fontsize=10)
-        ax.legend(loc="lower left", fontsize=8)
+        ax.set_title(f"{s['method'].upper()}, {s['steps']} steps, {s['trials']} trials per γ", fontsize=10,
+                     pad=12 if tops else None)
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=7,
+                  title="an error of 0 is drawn at 1e-16" if zero else None, title_fontsize=7, frameon=False)
         if path is not None:
             from ..plotting import save_figure  # noqa: PLC0415
 

@@ -58,7 +58,7 @@ def test_serial_equals_process_pool_and_round_trips(serial_grid, tmp_path):
 def test_resume_after_sigkill_gives_the_uninterrupted_results(tmp_path):
     store = tmp_path / "grid.jsonl"
     cmd = [sys.executable, "-m", "certify.cli", "sweep", "rank1-grid", "--rhos", "0.3:1.7:8", "--phis", "10:90:6",
-           "--out", str(store), "--workers", "2", "--no-progress"]
+           "-o", str(store), "--workers", "2", "--quiet"]
     total = 48
     proc = subprocess.Popen(cmd, cwd=tmp_path, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     written, deadline = 0, time.monotonic() + 120
@@ -112,7 +112,7 @@ def test_other_spec_is_refused_never_mixed(serial_grid, tmp_path, capsys):
         sweep.run_sweep("rank1-grid", {**GRID, "rhos": [0.5, 1.0, 2.0]}, store, executor="serial", progress=False)
     with pytest.raises(InputError, match="holds a 'rank1-grid' sweep, not 'curvature-map'"):
         sweep.run_sweep("curvature-map", {**GRID, "delta": 0.4}, store, executor="serial", progress=False)
-    code = main(["sweep", "rank1-grid", "--rhos", "0.5,1,1.5", "--phis", "0,45,60", "--out", str(store), "--serial"])
+    code = main(["sweep", "rank1-grid", "--rhos", "0.5,1,1.5", "--phis", "0,45,60", "-o", str(store), "--serial"])
     err = capsys.readouterr().err
     assert code == 2 and "phis_deg[2]: 90.0 in the store, 60.0 requested" in err and err.count("\n") == 1
     assert store.read_bytes() == before
@@ -152,8 +152,8 @@ def test_failed_points_are_recorded_and_retried(tmp_path, capsys):
     bad = sweep.run_sweep("rank1-grid", {"rhos": [0.5], "phis_deg": [60, 85], "solver": "NOSUCH"}, tmp_path / "b.jsonl",
                           workers=2, progress=False)
     assert len(bad.failed) == 2 and "NOSUCH" in bad.failed[0]["error"]["message"]
-    code = main(["sweep", "rank1-grid", "--rhos", "0.5", "--phis", "60", "--solver", "NOSUCH", "--out",
-                 str(tmp_path / "c.jsonl"), "--serial", "--no-progress"])
+    code = main(["sweep", "rank1-grid", "--rhos", "0.5", "--phis", "60", "--solver", "NOSUCH", "-o",
+                 str(tmp_path / "c.jsonl"), "--serial", "--quiet"])
     out, err = capsys.readouterr()
     assert code == 3 and "1 of 1 points failed" in err and "failed rho=0.5" in out
 
@@ -181,7 +181,7 @@ def test_without_dask_a_scheduler_is_an_input_error(monkeypatch, tmp_path, capsy
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     with pytest.raises(InputError, match=r"pip install 'certify\[dask\]'"):
         sweep.run_sweep("rank1-grid", GRID, tmp_path / "x.jsonl", scheduler="tcp://127.0.0.1:8786", progress=False)
-    code = main(["sweep", "rank1-grid", "--rhos", "1", "--phis", "90", "--out", str(tmp_path / "y.jsonl"),
+    code = main(["sweep", "rank1-grid", "--rhos", "1", "--phis", "90", "-o", str(tmp_path / "y.jsonl"),
                  "--scheduler", "local"])
     assert code == 2 and "Dask is not installed" in capsys.readouterr().err
     assert not (tmp_path / "x.jsonl").exists() and not (tmp_path / "y.jsonl").exists()
@@ -236,22 +236,22 @@ def test_validation_chunks_are_validate_runs_pooled(tmp_path, capsys):
         assert row.trials == 25 and row.error_quantiles == _quantiles(np.concatenate(pooled[row.gamma]))
     assert "gamma" in vr.table() and json.loads(path.read_text())["validations"] == []  # file untouched
     code = main(["sweep", "validation", str(path), "--trials", "25", "--chunk", "10", "--gammas", "0", "0.6", "--steps", "300",
-                 "--out", str(tmp_path / "v.jsonl"), "--json"])
+                 "-o", str(tmp_path / "v.jsonl"), "--json"])
     d = json.loads(capsys.readouterr().out)
     assert code == 0 and d["resumed"] == 3 and d["computed"] == 0 and d["summary"]["rows"][1]["trials"] == 25
 
 
 def test_cli_usage_errors(tmp_path, capsys):
     assert main(["sweep"]) == 2
-    assert main(["sweep", "rank1-grid", "--rhos", "a:b", "--phis", "0", "--out", str(tmp_path / "g.jsonl")]) == 2
+    assert main(["sweep", "rank1-grid", "--rhos", "a:b", "--phis", "0", "-o", str(tmp_path / "g.jsonl")]) == 2
     assert "--rhos" in capsys.readouterr().err
-    assert main(["sweep", "rank1-grid", "--rhos", "1,1", "--phis", "0", "--out", str(tmp_path / "g.jsonl")]) == 2
+    assert main(["sweep", "rank1-grid", "--rhos", "1,1", "--phis", "0", "-o", str(tmp_path / "g.jsonl")]) == 2
     assert "duplicate" in capsys.readouterr().err
-    assert main(["sweep", "curvature-map", "--delta", "1.5", "--rhos", "1", "--phis", "0", "--out",
+    assert main(["sweep", "curvature-map", "--delta", "1.5", "--rhos", "1", "--phis", "0", "-o",
                  str(tmp_path / "g.jsonl")]) == 2
-    assert main(["sweep", "rank1-grid", "--rhos", "1", "--phis", "0", "--out", str(tmp_path / "no" / "g.jsonl")]) == 2
+    assert main(["sweep", "rank1-grid", "--rhos", "1", "--phis", "0", "-o", str(tmp_path / "no" / "g.jsonl")]) == 2
     assert "does not exist" in capsys.readouterr().err
-    assert main(["sweep", "rank1-grid", "--rhos", "1", "--phis", "0", "--serial", "--workers", "2", "--out", "g.jsonl"]) == 2
+    assert main(["sweep", "rank1-grid", "--rhos", "1", "--phis", "0", "--serial", "--workers", "2", "-o", "g.jsonl"]) == 2
 
 
 # --- integrity: every line carries a checksum ----------------------------------------------------
@@ -269,8 +269,8 @@ def _refused(store, pattern, capsys):
         sweep.load_sweep(store)
     with pytest.raises(InputError, match=pattern):
         sweep.run_sweep("rank1-grid", GRID, store, executor="serial", progress=False)
-    code = main(["sweep", "rank1-grid", "--rhos", "0.5,1,1.5", "--phis", "0,45,90", "--out", str(store), "--serial",
-                 "--no-progress"])
+    code = main(["sweep", "rank1-grid", "--rhos", "0.5,1,1.5", "--phis", "0,45,90", "-o", str(store), "--serial",
+                 "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1, err
     assert store.read_bytes() == before
@@ -361,7 +361,7 @@ def test_angles_are_degrees_in_0_180(tmp_path, capsys):
     assert spec["phis_deg"] == [30.0, 90.0] and "phis" not in spec
     with pytest.raises(InputError, match=r"phis: 45.0 is not an angle in radians in \[0, pi\] \(degrees\?\)"):
         prepare({"rhos": [1.0], "phis": [0.0, 45.0, 90.0]})
-    code = main(["sweep", "rank1-grid", "--rhos", "1", "--phis", "0:270:4", "--out", str(tmp_path / "g.jsonl")])
+    code = main(["sweep", "rank1-grid", "--rhos", "1", "--phis", "0:270:4", "-o", str(tmp_path / "g.jsonl")])
     err = capsys.readouterr().err
     assert code == 2 and "outside [0, 180]" in err and err.count("\n") == 1
     assert not (tmp_path / "g.jsonl").exists()
@@ -377,7 +377,7 @@ def test_huge_grids_are_refused_at_once(tmp_path, capsys):
     with pytest.raises(InputError, match=msg):  # given as arrays
         sweep.run_sweep("curvature-map", {"rhos": np.linspace(0.1, 2, 1000000), "phis_deg": np.linspace(0, 90, 1000),
                                           "delta": 0.4}, store, progress=False)
-    code = main(["sweep", "rank1-grid", "--rhos", "0.1:2:1000000", "--phis", "0:90:1000", "--out", str(store)])
+    code = main(["sweep", "rank1-grid", "--rhos", "0.1:2:1000000", "--phis", "0:90:1000", "-o", str(store)])
     err = capsys.readouterr().err
     assert code == 2 and "1,000,000,000 points (1,000,000 --rhos x 1,000 --phis)" in err and err.count("\n") == 1
     with pytest.raises(InputError, match=r"search-restarts: 1,000,000,000 points exceed the maximum"):

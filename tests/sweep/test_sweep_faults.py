@@ -54,7 +54,7 @@ def _wait(cond, timeout: float, step: float = 0.01) -> bool:
 def test_a_killed_sweep_leaves_no_process_and_a_resumable_store(tmp_path, sig):
     store = tmp_path / "g.jsonl"
     cmd = [sys.executable, "-m", "certify.cli", "sweep", "rank1-grid", "--rhos", "0.3:1.7:8", "--phis", "10:90:8",
-           "--out", str(store), "--workers", "2", "--no-progress"]
+           "-o", str(store), "--workers", "2", "--quiet"]
     proc = subprocess.Popen(cmd, cwd=tmp_path, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     sid = proc.pid  # its own session: the forkserver, the resource tracker and the workers inherit it
