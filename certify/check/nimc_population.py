@@ -208,6 +208,9 @@ def quadrature_hessian(U_star, V_star, activation: str, nodes: int | None = None
 
 # ----------------------------------------------------------------------------- Monte Carlo
 
+#: numbers of the per-sample Jacobian alive at once in :func:`monte_carlo_hessian` (32 MiB)
+_MC_CHUNK = 2**22
+
 
 @dataclass
 class MonteCarloHessian:
@@ -248,13 +251,18 @@ def monte_carlo_hessian(U_star, V_star, activation: str, *, samples: int = 200_0
     phi, dphi = ACTIVATION_FUNCTIONS[activation]
     idx = np.arange(2 * d * k) if index is None else np.asarray(index)
     Hb = np.empty((batches, idx.size, idx.size))
-    for b in range(batches):  # memory-bounded batches; each batch is vectorized
+    rows = max(1, _MC_CHUNK // (2 * d * k))  # samples per product: at most _MC_CHUNK numbers of J alive
+    for b in range(batches):  # memory-bounded batches; each batch is vectorized (in row chunks)
         x, y = rng.standard_normal((nb, d)), rng.standard_normal((nb, d))
-        Zu, Zv = x @ U, y @ V
-        Ju = ((dphi(Zu) * phi(Zv))[:, :, None] * x[:, None, :]).reshape(nb, -1)
-        Jv = ((dphi(Zv) * phi(Zu))[:, :, None] * y[:, None, :]).reshape(nb, -1)
-        J = np.concatenate([Ju, Jv], axis=1)[:, idx]
-        Hb[b] = J.T @ J / nb
+        acc = np.zeros((idx.size, idx.size))
+        for s0 in range(0, nb, rows):
+            xs, ys = x[s0:s0 + rows], y[s0:s0 + rows]
+            Zu, Zv = xs @ U, ys @ V
+            Ju = ((dphi(Zu) * phi(Zv))[:, :, None] * xs[:, None, :]).reshape(xs.shape[0], -1)
+            Jv = ((dphi(Zv) * phi(Zu))[:, :, None] * ys[:, None, :]).reshape(xs.shape[0], -1)
+            J = np.concatenate([Ju, Jv], axis=1)[:, idx]
+            acc += J.T @ J
+        Hb[b] = acc / nb
     H = Hb.mean(axis=0)
     s2 = float(np.sum((Hb - H) ** 2) / (batches * (batches - 1)))
     return MonteCarloHessian(H=H, lam_min=float(np.linalg.eigvalsh(H)[0]), radius=math.sqrt(s2 / (1.0 - confidence)),

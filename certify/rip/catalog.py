@@ -10,6 +10,13 @@ Every file also carries the verdict of the exact rational verification of all it
 whose claims are not all *proved* is never written.  :func:`check` recomputes both verifications and
 fails a file that does not load, does not verify in floating point, or whose claims are not all
 proved exactly (or whose stored verdict differs).
+
+A second section holds the certificates of the other kinds (:data:`KIND_ENTRIES`): NIMC Hessian
+certificates in ``counterexamples/nimc/`` and NMF segment certificates in ``counterexamples/nmf/``
+(read by :func:`certify.check.load_any`; each file stores its float and exact reports, and every
+proof claim must be proved).  :func:`regenerate` writes them too (and their table in the README),
+:func:`check` verifies them as well; :func:`regenerate` returns the rows of the BM files
+(:func:`regenerate_kinds` those of the others).
 """
 
 from __future__ import annotations
@@ -28,7 +35,8 @@ from ..io import atomic_write_text
 from . import examples
 from .sdp import counterexample
 
-__all__ = ["ENTRIES", "CatalogEntry", "regenerate", "check", "published_certificate"]
+__all__ = ["ENTRIES", "KIND_ENTRIES", "CatalogEntry", "KindEntry", "regenerate", "regenerate_kinds", "check",
+           "published_certificate"]
 
 
 def _exact(cert: Certificate):
@@ -187,6 +195,59 @@ ENTRIES = [
 ]
 
 
+# ------------------------------------------------------------------------------------------------
+# the other kinds: NIMC Hessian certificates and NMF segment certificates
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KindEntry:
+    """A certificate of another kind: ``build()`` returns it, ``folder`` is its subfolder of the
+    catalog (``nimc``, ``nmf``), ``published`` the published value it is compared with (or None)."""
+
+    name: str
+    folder: str
+    build: Callable
+    published: float | None = None
+    reference: str = ""
+
+
+def _nimc(activation: str, d: int, k: int, seed: int):
+    def build():
+        from .. import nimc  # noqa: PLC0415 - the NIMC producer, only for these entries
+
+        U, V = nimc.orthogonal_truth(d, k, seed=seed)
+        shape = "orthogonal" if d == k else "with orthonormal columns"
+        return nimc.certificate(U, V, activation, name=f"nimc_{activation}_d{d}_k{k}",
+                                description=f"{activation}, U*, V* {shape} ({d} x {k}; Q factors of Gaussian matrices, "
+                                            f"seed {seed}): lambda_min of the population Hessian against rho "
+                                            "(ZJSD18 Lemma C.1, Theorem D.5)")
+
+    return build
+
+
+def _nmf_planted(n: int, seed: int):
+    def build():
+        from .. import nmf  # noqa: PLC0415 - the NMF producer, only for this entry
+
+        return nmf.planted_certificate(n, seed=seed, name=f"nmf_planted_n{n}_seed{seed}",
+                                       description=f"planted model (SC-NMF Assumption 1): n = m = {n}, r = round(n^0.5), "
+                                                   f"half-normal factors (seed {seed}); segment from a random point of "
+                                                   "the same distribution to the planted optimum")
+
+    return build
+
+
+_ZJSD = "Zhong, Jain, Song, Dhillon (2018), Lemma C.1: rho = 0.000658 (sigmoid), 0.0095 (tanh)"
+KIND_ENTRIES = [
+    KindEntry("nimc_sigmoid_d3_k3", "nimc", _nimc("sigmoid", 3, 3, 0), 0.000658, _ZJSD),
+    KindEntry("nimc_tanh_d3_k3", "nimc", _nimc("tanh", 3, 3, 0), 0.0095, _ZJSD),
+    KindEntry("nimc_sigmoid_d10_k5", "nimc", _nimc("sigmoid", 10, 5, 1), 0.000658, _ZJSD),
+    KindEntry("nmf_planted_n12_seed0", "nmf", _nmf_planted(12, 0), None,
+              "SC-NMF Theorem 1 (convex on the segment to the planted optimum with high probability)"),
+]
+
+
 def _readme(rows: list[dict]) -> str:
     lines = [
         "# Catalog of counterexample certificates",
@@ -249,7 +310,7 @@ def regenerate(directory="counterexamples", *, only: list[str] | None = None, pr
     """Rebuild every catalog file in ``directory`` (atomically) and its README table."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    names = [e.name for e in ENTRIES]
+    names = [e.name for e in ENTRIES] + [e.name for e in KIND_ENTRIES]
     if only:
         bad = [o for o in only if o not in names]
         if bad:
@@ -280,8 +341,90 @@ def regenerate(directory="counterexamples", *, only: list[str] | None = None, pr
             verdict = "" if ex is None else f"  exact: {ex.outcome}"
             print(f"[{i}/{len(ENTRIES)}] {path}  delta = {cert.delta:.9f}{verdict}  ({time.perf_counter() - t0:.1f} s)",
                   file=sys.stderr)
-    atomic_write_text(folder / "README.md", _readme(rows))
+    kind_rows = regenerate_kinds(folder, only=only, progress=progress)
+    atomic_write_text(folder / "README.md", _readme(rows) + _readme_kinds(kind_rows))
     return rows
+
+
+def _kind_row(path: Path, cert, entry: KindEntry) -> dict:
+    ex = cert.exact or {}
+    row = {"file": f"{entry.folder}/{path.name}", "kind": cert.kind, "ok": bool((cert.verification or {}).get("ok")),
+           "exact": ex.get("outcome"), "exact_reason": ex.get("reason"), "description": cert.description or "",
+           "published": entry.published, "reference": entry.reference}
+    if entry.folder == "nimc":
+        lam, b = cert.lambda_min, cert.bounds
+        row.update(instance=f"{cert.activation}, d = {cert.d}, k = {cert.k}",
+                   claim=f"lambda_min(H*) in [{lam['lo']:.12g}, {lam['hi']:.12g}] (width {lam['hi'] - lam['lo']:.2g}); "
+                         f"rho in [{cert.rho['lo']:.12g}, {cert.rho['hi']:.12g}]; Lemma C.1: {b['lemma_c1']['status']}, "
+                         f"Theorem D.5: {b['theorem_d5']['status']}")
+    else:
+        seg = cert.segment
+        n, m, r = cert.shape
+        row.update(instance=f"n = {n}, m = {m}, r = {r}",
+                   claim=f"alpha in [{seg.alpha_lower:.9g}, {seg.alpha_upper:.9g}]; verdict {seg.verdict}; "
+                         f"cosine {seg.cosine:.4f}")
+    return row
+
+
+def regenerate_kinds(directory="counterexamples", *, only: list[str] | None = None, progress=True) -> list[dict]:
+    """Rebuild the NIMC and NMF catalog files (:data:`KIND_ENTRIES`, in the subfolders ``nimc/``
+    and ``nmf/`` of ``directory``), each verified (float) and with every proof claim proved
+    exactly (else nothing is written); returns their README rows."""
+    from ..check.loader import load_any  # noqa: PLC0415
+
+    rows = []
+    for i, entry in enumerate(KIND_ENTRIES, 1):
+        path = Path(directory) / entry.folder / f"{entry.name}.json"
+        if only and entry.name not in only:
+            if path.is_file():
+                rows.append(_kind_row(path, load_any(path), entry))
+            continue
+        t0 = time.perf_counter()
+        cert = entry.build()
+        report = cert.verify()
+        if not report.ok:
+            raise InputError(f"catalog entry {entry.name} failed verification: {'; '.join(report.failures)}")
+        ex = cert.verify_exact()
+        if ex.outcome != "proved":
+            raise InputError(f"catalog entry {entry.name}: the exact verification says {ex.outcome} ({ex.reason})")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cert.save(path)
+        rows.append(_kind_row(path, cert, entry))
+        if progress:
+            print(f"[{i}/{len(KIND_ENTRIES)}] {path}  exact: {ex.outcome}  ({time.perf_counter() - t0:.1f} s)",
+                  file=sys.stderr)
+    return rows
+
+
+def _readme_kinds(rows: list[dict]) -> str:
+    if not rows:
+        return ""
+    lines = [
+        "## NIMC and NMF certificates",
+        "",
+        "The certificates of the other kinds (`docs/certificate-format.md`: `nimc/population-hessian`,",
+        "`nmf/segment-convexity`), in `nimc/` and `nmf/`. A NIMC file proves, in interval arithmetic (Arb), the",
+        "Gaussian moments, rho and an enclosure of lambda_min of the population Hessian H* at the truth for U*, V*",
+        "with orthonormal columns, and lambda_min(H*) >= rho (ZJSD18 Lemma C.1, by the identity of",
+        "`certify.check.nimc_constants`; Theorem D.5's bound is rho for orthonormal factors). An NMF file proves,",
+        "in exact rational arithmetic, the quartic's coefficients, the enclosure of alpha = min l'' on the segment,",
+        "the verdict and the cosine. `certify verify FILE [--exact]` checks them, `certify validate FILE` runs the",
+        "solvers from perturbed starts (NIMC: GD on finite samples from (1 - alpha) W* + alpha W_rand; NMF: the",
+        "solver beside the certified-convex fraction from (1 - gamma)(W*, H*) + gamma random).",
+        "",
+        "| file | kind | instance | claims | published | verified | exact |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        pub = "" if row["published"] is None else f"{row['published']:g}"
+        lines.append(f"| `{row['file']}` | {row['kind']} | {row['instance']} | {row['claim']} | {pub} | "
+                     f"{'yes' if row['ok'] else 'NO'} | {row['exact'] or '-'} |")
+    lines += ["", "Descriptions:", ""]
+    lines += [f"* `{row['file']}`: {row['description']}." + (f" Published: {row['reference']}." if row["reference"] else "")
+              + (f" Exact verification: {row['exact']}: {row['exact_reason']}." if row.get("exact") else "")
+              for row in rows]
+    lines.append("")
+    return "\n" + "\n".join(lines)
 
 
 def _row(path: Path, cert: Certificate, ok: bool, entry: CatalogEntry) -> dict:
@@ -329,4 +472,35 @@ def check(directory="counterexamples") -> list[tuple[str, bool, str]]:
             elif stored is not None and stored != ex.outcome:
                 why.append(f"exact: the file says {stored!r}, recomputed {ex.outcome!r} ({ex.reason})")
         out.append((path.name, not why, "; ".join(why)))
+    return out + _check_kinds(directory)
+
+
+def _check_kinds(directory) -> list[tuple[str, bool, str]]:
+    """:func:`check` for the files of the other kinds (``nimc/*.json``, ``nmf/*.json``): loaded by
+    :func:`certify.check.load_any`, the float verification, and the exact one, whose recomputed
+    verdict must be ``proved`` (and equal the stored one)."""
+    from ..check.exact import ExactUnavailableError  # noqa: PLC0415
+    from ..check.loader import load_any  # noqa: PLC0415
+
+    out = []
+    for folder in sorted({e.folder for e in KIND_ENTRIES}):
+        for path in sorted((Path(directory) / folder).glob("*.json")):
+            name = f"{folder}/{path.name}"
+            try:
+                cert = load_any(path)
+                stored = (cert.exact or {}).get("outcome")
+                rep = cert.verify()
+                why = list(rep.failures)
+                try:
+                    ex = cert.verify_exact()
+                except ExactUnavailableError:
+                    ex = None
+            except CertifyError as exc:
+                out.append((name, False, str(exc)))
+                continue
+            if ex is not None and ex.outcome != "proved":
+                why.append(f"exact: {ex.outcome} ({ex.reason})")
+            elif ex is not None and stored is not None and stored != ex.outcome:
+                why.append(f"exact: the file says {stored!r}, recomputed {ex.outcome!r}")
+            out.append((name, not why, "; ".join(why)))
     return out
