@@ -402,6 +402,7 @@ def delta_batch(
     check: str = "vectorized",
     certificates: bool = False,
     keep_points: bool = False,
+    workers: int = 1,
 ) -> BatchResult:
     """Checked brackets ``delta_lower <= δ(X_k, Z_k) <= delta`` for ``K`` instances of one shape.
 
@@ -426,6 +427,9 @@ def delta_batch(
         (``result.certificates``).
     keep_points : keep ``(P, scale, y, V, H)`` per bracket (``result.points``,
         :meth:`BatchResult.certificate`).
+    workers : split the batch over this many worker processes (``forkserver``, kept for later
+        calls; the caller's script needs the ``if __name__ == "__main__":`` guard).  The result does
+        not depend on it.
 
     Returns
     -------
@@ -434,8 +438,61 @@ def delta_batch(
     solve or checks fail is re-solved alone (:func:`certify.rip.counterexample`), and reported as
     ``"failed"`` (NaN) if that fails too.
     """
+    if not isinstance(workers, (int, np.integer)) or isinstance(workers, bool) or workers < 1:
+        raise InputError(f"workers: expected an integer >= 1, got {describe(workers)}")
+    args = (backend, solver, settings, gap_tol, mode, block, check, certificates, keep_points)
+    if workers > 1:
+        X = _stack(Xs, "Xs")
+        Z = _stack(Zs, "Zs")
+        if X.shape[0] >= 2 * workers:
+            return _parallel(X, Z, args, int(workers))
+        Xs, Zs = X, Z
     with conic.blas_single_thread():
-        return _delta_batch(Xs, Zs, backend, solver, settings, gap_tol, mode, block, check, certificates, keep_points)
+        return _delta_batch(Xs, Zs, *args)
+
+
+_POOLS: dict = {}
+
+
+def _pool(workers: int):
+    """A process pool of ``workers`` processes, started once (``forkserver``, else ``spawn``: a bare
+    ``fork`` of a process whose OpenBLAS threads run can deadlock in the child)."""
+    import multiprocessing as mp  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    ex = _POOLS.get(workers)
+    if ex is None:
+        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+        ex = _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method))
+    return ex
+
+
+def _part(job):
+    X, Z, args = job
+    with conic.blas_single_thread():
+        return _delta_batch(X, Z, *args)
+
+
+def _parallel(X, Z, args, workers) -> BatchResult:
+    """:func:`delta_batch` on ``workers`` contiguous parts of the batch in worker processes, merged."""
+    t0 = time.perf_counter()
+    parts = np.array_split(np.arange(X.shape[0]), workers)
+    jobs = [(X[p], Z[p], args) for p in parts]
+    try:
+        res = list(_pool(workers).map(_part, jobs))
+    except Exception:  # noqa: BLE001 - a broken pool is rebuilt once, then the error is the caller's
+        _POOLS.pop(workers, None)
+        res = list(_pool(workers).map(_part, jobs))
+    first = res[0]
+    cat = np.concatenate
+    timings = {k: float(sum(r.timings.get(k, 0.0) for r in res)) for k in first.timings}
+    return BatchResult(
+        X=X, Z=Z, delta=cat([r.delta for r in res]), delta_lower=cat([r.delta_lower for r in res]),
+        status=cat([r.status for r in res]), message=sum((r.message for r in res), []),
+        solver_status=cat([r.solver_status for r in res]), method=cat([r.method for r in res]), backend=first.backend,
+        mode=first.mode, check=first.check, gap_tol=first.gap_tol, seconds=time.perf_counter() - t0, timings=timings,
+        certificates=None if first.certificates is None else sum((r.certificates for r in res), []),
+        points=None if first.points is None else sum((r.points for r in res), []))
 
 
 def _delta_batch(Xs, Zs, backend, solver, settings, gap_tol, mode, block, check, certificates, keep_points):

@@ -307,7 +307,8 @@ def search_sharp_delta(
     faster there) with Clarabel for any evaluation it does not solve; else as for
     :func:`certify.rip.counterexample`.  ``settings`` are the descent's solver settings (default
     :data:`SEARCH_SETTINGS` for Clarabel).  ``workers > 1`` runs the restarts in that many
-    processes (``fork``; each restart is independent, so the result does not depend on it).
+    processes (``forkserver``/``spawn``; each restart is independent, so the result does not
+    depend on it; the caller's script needs the usual ``if __name__ == "__main__":`` guard).
     """
     r, r_star = _ranks(r, r_star)
     n = integer(n, "n", lo=1)
@@ -401,16 +402,21 @@ def _restart(job):
 
 
 def _run_restarts(jobs, workers):
-    """The restarts in order (in-process, or ``workers`` forked processes)."""
+    """The restarts in order (in-process, or ``workers`` fresh processes).
+
+    The workers are started with ``forkserver`` (else ``spawn``), never a bare ``fork``: a process
+    whose OpenBLAS thread pool is running can deadlock in a forked child's first BLAS call (seen
+    here: the children idle at 0 % CPU)."""
     import multiprocessing as mp  # noqa: PLC0415
 
-    if workers <= 1 or len(jobs) <= 1 or "fork" not in mp.get_all_start_methods():
+    if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             yield _restart(job)
         return
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=mp.get_context("fork")) as ex:
+    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=mp.get_context(method)) as ex:
         yield from ex.map(_restart, jobs)
 
 
