@@ -221,8 +221,9 @@ def batch(results, args):
             brackets = c["ok"] + c["no-counterexample"]
             rate = brackets / dt
             # a sample re-verified by the kernel (not timed)
-            sample = rip.delta_batch(X[:5], Z[:5], keep_points=True, **{k: v for k, v in kw.items() if k != "workers"})
-            kernel_ok = all(sample.certificate(k).verify().ok for k in range(5) if sample.status[k] == "ok")
+            m5 = min(5, K)
+            sample = rip.delta_batch(X[:m5], Z[:m5], keep_points=True, **{k: v for k, v in kw.items() if k != "workers"})
+            kernel_ok = all(sample.certificate(k).verify().ok for k in range(m5) if sample.status[k] == "ok")
             gap = float(np.max(res.gap[res.ok])) if res.ok.any() else float("nan")
             out.append({"shape": label, "variant": name, "K": K, "seconds": dt, "brackets_per_s": rate, "counts": c,
                         "cvxpy_per_instance_per_s": cv, "ratio_to_cvxpy": rate / cv, "max_gap": gap,
