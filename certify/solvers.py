@@ -10,9 +10,11 @@ callers decide, from their own independent checks, whether the answer can still 
 from __future__ import annotations
 
 import importlib
+import os
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from .errors import InputError, SolverError, SolverUnavailableError
 
@@ -81,17 +83,44 @@ def _module_version(modname: str) -> str:
     return str(getattr(mod, "__version__", "unknown"))
 
 
+#: where the MOSEK set-up is explained
+MOSEK_DOCS = "docs/mosek.md"
+
+
+def _licence_location() -> str:
+    """Where MOSEK looks for its licence here: ``MOSEKLM_LICENSE_FILE`` if set, else the default file."""
+    env = os.environ.get("MOSEKLM_LICENSE_FILE")
+    if env:
+        where = "a licence server" if "@" in env and not os.path.exists(env) else (
+            "a file that exists" if os.path.isfile(env) else "no such file")
+        return f"MOSEKLM_LICENSE_FILE={env} ({where})"
+    default = Path.home() / "mosek" / "mosek.lic"
+    return f"MOSEKLM_LICENSE_FILE is not set, and {default} {'exists' if default.is_file() else 'does not exist'}"
+
+
+def mosek_licence_message(exc: BaseException) -> str:
+    """The one-line reason a MOSEK licence check failed, with where the licence goes."""
+    raw = str(exc).splitlines()[0].strip() if str(exc).strip() else type(exc).__name__
+    raw = raw.rstrip(": ")
+    missing = "missing_license_file" in raw or "1008" in raw
+    what = "MOSEK found no licence file" if missing else "MOSEK refused the licence"
+    return (f"no usable MOSEK licence: {what} ({raw}); put mosek.lic at ~/mosek/mosek.lic or set "
+            f"MOSEKLM_LICENSE_FILE=/path/to/mosek.lic (here: {_licence_location()}); see {MOSEK_DOCS}")
+
+
 def mosek_licence_ok() -> tuple[bool, str]:
-    """Probe for a usable MOSEK licence without solving anything."""
+    """Probe for a usable MOSEK licence without solving anything: ``(True, "licence found")`` or
+    ``(False, reason)``, the reason saying where the licence goes (``~/mosek/mosek.lic`` or
+    ``MOSEKLM_LICENSE_FILE``) and pointing to ``docs/mosek.md``."""
     try:
         import mosek  # noqa: PLC0415
     except ImportError:
-        return False, "the mosek package is not installed (pip install 'certify[mosek]')"
+        return False, f"the mosek package is not installed (pip install 'certify[mosek]'; see {MOSEK_DOCS})"
     try:
         with mosek.Env() as env:
             env.checkoutlicense(mosek.feature.pts)
     except Exception as exc:  # noqa: BLE001 - any licence failure means "not usable"
-        return False, f"no usable MOSEK licence ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+        return False, mosek_licence_message(exc)
     return True, "licence found"
 
 

@@ -142,17 +142,20 @@ def cmd_curvature(args: argparse.Namespace) -> int:
         return EXIT_OK if rep.ok else EXIT_NEGATIVE
     with Progress(len(deltas), label="curvature SDPs", enabled=not (args.json or args.quiet)) as bar:
         prof = curvature_profile(X, Z, deltas, args.grad_tol, solver=args.solver, progress=bar.callback)
+    written = []
     if args.output:
-        prof.save(args.output)
+        written.append(str(prof.save(args.output)))
     if args.plot:
         prof.plot(args.plot)
+        written.append(str(args.plot))
     if args.json:
-        print_json(prof.to_dict())
+        d = prof.to_dict()
+        d["written"] = written
+        print_json(d)
     else:
         print(prof.table())
-        for w in (args.output, args.plot):
-            if w:
-                print(f"written: {w}")
+        for w in written:
+            print(f"written: {w}")
     return EXIT_OK
 
 
