@@ -672,7 +672,14 @@ def verify_nmf_exact(cert: NMFCertificate, *, backend: str = "auto"):
         raise InputError(f"cert: expected an NMFCertificate, got {type(cert).__name__}")
     t0 = time.perf_counter()
     float_report = cert.verify(backend=backend)
-    ex = exact_segment(cert.W, cert.H, cert.W_star, cert.H_star, cert.X, cert.mask, backend=backend)
+    try:
+        ex = exact_segment(cert.W, cert.H, cert.W_star, cert.H_star, cert.X, cert.mask, backend=backend)
+    except InputError as exc:  # not an NMF instance (negative factors, too large): nothing it states holds
+        from .kindfile import claim  # noqa: PLC0415
+
+        claims = [claim("instance", "an NMF instance the checker can decide", None, "disproved", str(exc))]
+        return ExactReport(outcome="disproved", reason=f"instance disproved: {exc}", claim="nmf-segment-convexity",
+                           claims=claims, seconds=time.perf_counter() - t0)
     claims = _segment_claims(cert.segment, ex)
     agree_with_float(claims, float_report)
     claims += records(cert)
