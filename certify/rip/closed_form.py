@@ -234,13 +234,15 @@ def gap_map(rhos, phis, z=(1.0, 0.0), *, backend: str | None = None, gap_tol: fl
                   seconds=time.perf_counter() - t0, backend=used, counts=counts)
 
 
-def rank1_records(points, *, backend: str | None = None) -> list[dict]:
+def rank1_records(points, *, backend: str | None = None, raise_on_failure: bool = False) -> list[dict]:
     """The ``rank1-grid`` sweep's result dicts for many points at once: ``points`` is a list of
     dicts with ``rho`` and ``phi_deg`` (and optionally ``solver``, which must be the same for all),
     solved in one :func:`certify.rip.delta_batch`; each dict has the fields of
     ``certify.sweep.kinds.rank1_grid.rank1_task`` (``kind``: counterexample / no-counterexample /
     ground-truth / failed, ``delta``, ``delta_lower``, ``gap``, ``closed_form``,
-    ``closed_form_gap``, ``solver_status``, ``flags``; ``message`` where there is no bracket)."""
+    ``closed_form_gap``, ``solver_status``, ``flags``; ``message`` where there is no bracket).
+    ``raise_on_failure``: raise :class:`~certify.errors.SolverError` for a failed point instead (the
+    sweep task's convention: a failed point is recorded by the engine)."""
     import math  # noqa: PLC0415
 
     from .batch import delta_batch  # noqa: PLC0415
@@ -278,5 +280,9 @@ def rank1_records(points, *, backend: str | None = None) -> list[dict]:
             elif st == "no-counterexample":
                 rec.update(kind="no-counterexample", message=res.message[j])
             else:
+                if raise_on_failure:
+                    from ..errors import SolverError  # noqa: PLC0415
+
+                    raise SolverError(f"rho = {rec['rho']!r}, phi_deg = {rec['phi_deg']!r}: {res.message[j]}")
                 rec.update(kind="failed", message=res.message[j])
     return out

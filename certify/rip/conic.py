@@ -387,6 +387,17 @@ def _csc(lay: Layout, values: np.ndarray):
     return sparse.csc_matrix((values, lay.indices, lay.indptr), shape=(lay.m, lay.nvar))
 
 
+def _csc_reused(lay: Layout, values: np.ndarray):
+    """The layout's one CSC matrix with its values overwritten in place (a solver copies the data
+    when it is built; scipy's constructor checks cost more than a small solve's setup)."""
+    A = lay.cache.get("csc")
+    if A is None:
+        A = lay.cache["csc"] = _csc(lay, np.array(values, dtype=float))
+    else:
+        A.data[:] = values
+    return A
+
+
 # ---------------------------------------------------------------------------------------------
 # the solvers' own APIs
 # ---------------------------------------------------------------------------------------------
@@ -450,12 +461,31 @@ def _faer_available() -> bool:
     return True
 
 
+_SETTINGS_CACHE: dict = {}
+
+
 def _clarabel_settings(opts: dict, lay: Layout | None = None):
+    """Clarabel's settings object for ``opts`` (cached: the solver copies it when it is built)."""
+    big = lay is not None and lay.T >= FAER_MIN_T
+    try:
+        key = (tuple(sorted(opts.items())), big)
+        hash(key)
+    except TypeError:
+        key = None
+    st = _SETTINGS_CACHE.get(key) if key is not None else None
+    if st is None:
+        st = _new_clarabel_settings(opts, big)
+        if key is not None and len(_SETTINGS_CACHE) < 256:
+            _SETTINGS_CACHE[key] = st
+    return st
+
+
+def _new_clarabel_settings(opts: dict, big: bool):
     import clarabel  # noqa: PLC0415
 
     st = clarabel.DefaultSettings()
     auto = {"max_threads": 1}
-    if lay is not None and lay.T >= FAER_MIN_T and _faer_available():
+    if big and _faer_available():
         auto["direct_solve_method"] = "faer"
     for k, v in {**auto, **opts, **_CLARABEL_FIXED}.items():
         if not hasattr(st, k):
@@ -468,6 +498,13 @@ def _clarabel_settings(opts: dict, lay: Layout | None = None):
 
 
 def _clarabel_cones(lay: Layout) -> list:
+    cones = lay.cache.get("clarabel_cones")
+    if cones is None:
+        cones = lay.cache["clarabel_cones"] = _new_clarabel_cones(lay)
+    return cones
+
+
+def _new_clarabel_cones(lay: Layout) -> list:
     import clarabel  # noqa: PLC0415
 
     out = []
@@ -515,7 +552,7 @@ def _clarabel_once(lay: Layout, values: np.ndarray, b: np.ndarray, opts: dict) -
     st = _clarabel_settings(opts, lay)  # InputError for unknown settings, before the solver's own errors
     t0 = time.perf_counter()
     try:
-        solver = clarabel.DefaultSolver(_zero_P(lay.nvar), lay.c, _csc(lay, values), b, _clarabel_cones(lay), st)
+        solver = clarabel.DefaultSolver(_zero_P(lay.nvar), lay.c, _csc_reused(lay, values), b, _clarabel_cones(lay), st)
         sol = solver.solve()
     except (RuntimeError, ValueError, OverflowError) as exc:  # Clarabel's own errors (bad data, panics)
         return RawSolution(None, None, "solver_error", False, None, time.perf_counter() - t0, raw_status=str(exc)[:200])
