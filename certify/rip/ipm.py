@@ -34,7 +34,7 @@ __all__ = ["solve_delta_ipm", "IPM_DEFAULTS"]
 
 #: default settings: tolerances on the relative residuals and gap, iteration cap, step fraction
 IPM_DEFAULTS = {"tol_feas": 1e-9, "tol_gap": 1e-10, "max_iter": 60, "step": 0.99, "tol_bracket": 1e-10,
-                "reduced_tol": 1e-6, "patience": 3}
+                "reduced_tol": 1e-6, "patience": 3, "monitor_from": 1e-4}
 
 
 def _sym(M):
@@ -219,7 +219,15 @@ class _Monitor:
         self.iters = np.zeros(K, dtype=int)
 
     def observe(self, monitor, st, a, it, opts):
-        """Evaluate the current iterates of ``a`` (and of instances that just finished or broke)."""
+        """Evaluate the current iterates of ``a`` whose gap and residual are below ``monitor_from``
+        (earlier iterates cannot give a tight bracket; the last iteration is always evaluated)."""
+        if it < int(opts["max_iter"]):
+            near = st.relgap[a] <= opts["monitor_from"]
+            if not near.all():
+                self.since[a[~near]] = 0
+                a = a[near]
+                if a.size == 0:
+                    return
         x = st.x[a]
         z = np.concatenate([st.y[a]] + [svec_batch(Zb[a]) for Zb in st.Z], axis=1)
         ok = np.isfinite(x).all(1) & np.isfinite(z).all(1)
@@ -269,6 +277,7 @@ class _State:
         self.sizes = sizes
         self.status = np.full(K, "", dtype=object)
         self.iters = np.zeros(K, dtype=int)
+        self.relgap = np.full(K, np.inf)  # the last iteration's relative gap (the monitor waits for it)
 
 
 def _iteration(pb: _Problem, st: _State, a: np.ndarray, it: int, opts: dict) -> None:
@@ -305,6 +314,7 @@ def _iteration(pb: _Problem, st: _State, a: np.ndarray, it: int, opts: dict) -> 
     relgap = np.minimum(np.abs(pobj - dobj), np.abs(gap)) / np.maximum(1.0, np.abs(pobj))
     done = (pres <= opts["tol_feas"]) & (relgap <= opts["tol_gap"])
     st.iters[a] = it
+    st.relgap[a] = np.maximum(relgap, pres)
     if done.any():
         st.status[a[done]] = "optimal"
         keep = np.flatnonzero(~done)

@@ -48,8 +48,10 @@ __all__ = ["SearchResult", "search_sharp_delta", "published_threshold", "family_
 #: Clarabel settings for the many SDPs of a search (the final certificate uses the tight defaults)
 SEARCH_SETTINGS = {"tol_gap_abs": 1e-9, "tol_gap_rel": 1e-9, "tol_feas": 1e-9, "static_regularization_constant": 1e-7}
 #: with ``backend="auto"``, the descent's SDPs use certify's interior point from this ``n`` on
-#: (``d = 6``: about three times faster than Clarabel there; slower below, where Python overhead dominates)
-AUTO_IPM_MIN_N = 6
+#: (measured: d = 6 three times faster than Clarabel, d = 5 about 1.3 times; slower below, where
+#: Python overhead dominates); its settings in the descent: brackets to 1e-9, two stalled iterations
+AUTO_IPM_MIN_N = 5
+SEARCH_IPM_SETTINGS = {"tol_bracket": 1e-9, "patience": 2}
 
 
 def _ranks(r, r_star) -> tuple[int, int]:
@@ -174,7 +176,7 @@ class _Objective:
         if self.backend != "auto":
             return [(self.backend, self.settings)]
         clarabel = ("clarabel", self.settings)
-        return [("ipm", None), clarabel] if self.n >= AUTO_IPM_MIN_N else [clarabel]
+        return [("ipm", SEARCH_IPM_SETTINGS), clarabel] if self.n >= AUTO_IPM_MIN_N else [clarabel]
 
     def value(self, theta, want_grad=False):
         X, Z = self.split(theta)
@@ -303,8 +305,8 @@ def search_sharp_delta(
     :attr:`SearchResult.best_restarts` which restarts found the best value.
 
     ``backend``: the SDPs of the descent; ``None`` or ``"auto"`` (default): the compiled Clarabel
-    core, and for ``n >= 6`` certify's interior point (:mod:`certify.rip.ipm`, about three times
-    faster there) with Clarabel for any evaluation it does not solve; else as for
+    core, and for ``n >= 5`` certify's interior point (:mod:`certify.rip.ipm`, faster there) with
+    Clarabel for any evaluation it does not solve; else as for
     :func:`certify.rip.counterexample`.  ``settings`` are the descent's solver settings (default
     :data:`SEARCH_SETTINGS` for Clarabel).  ``workers > 1`` runs the restarts in that many
     processes (``forkserver``/``spawn``; each restart is independent, so the result does not
@@ -336,7 +338,9 @@ def search_sharp_delta(
         final_backend = backend
     if settings is not None:
         opts = dict(settings)
-    elif backend in ("scs", "ipm"):
+    elif backend == "ipm":
+        opts = dict(SEARCH_IPM_SETTINGS)
+    elif backend == "scs":
         opts = {}
     else:
         opts = dict(SEARCH_SETTINGS)
