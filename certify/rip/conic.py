@@ -610,6 +610,8 @@ def solve_conic(lay: Layout, values: np.ndarray, b: np.ndarray, backend: str = "
     from ..solvers import SolveInfo  # noqa: PLC0415
 
     name = _solver_name(backend)
+    if name == "IPM":
+        raise InputError("solve_conic: the ipm backend solves the counterexample SDP only (solve_ipm)")
     once = _clarabel_once if name == "CLARABEL" else _scs_once
     attempts: list = []
     raw = info = None
