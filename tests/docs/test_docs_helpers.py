@@ -95,3 +95,22 @@ def test_readme_section_extraction(tmp_path, monkeypatch):
 def test_readme_fences_are_parsed(text, expected):
     blocks = readme_test.fenced_blocks(text)
     assert [(b.info, b.code, b.quick) for b in blocks] == expected
+
+
+def test_docstring_markup_problems_are_listed_not_counted(tmp_path, monkeypatch):
+    import logging
+
+    f = helpers._DocstringProblems()
+    record = logging.LogRecord("sphinx.x", logging.WARNING, "", 0, "Malformed table.", None, None)
+    record.type = "docutils"
+    record.location = "/repo/certify/check/loader.py:docstring of certify.check.loader:8"
+    assert f.filter(record) is False
+    assert f.problems == ["/repo/certify/check/loader.py:docstring of certify.check.loader:8: Malformed table."]
+    page = logging.LogRecord("sphinx.x", logging.WARNING, "", 0, "Title underline too short.", None, None)
+    page.type = "docutils"
+    page.location = "/repo/docs/mathematics.md:12"
+    assert f.filter(page) is True  # a page's own problem stays a warning (an error with -W)
+    listed = tmp_path / "problems.txt"
+    listed.write_text("\n".join(f.problems) + "\n", encoding="utf-8")
+    monkeypatch.setenv(helpers.PROBLEMS_ENV, str(listed))
+    assert helpers._verbatim_from_env() == {"certify.check.loader"}
