@@ -50,11 +50,13 @@ _PROTOCOL_OPTIONS = {"trials": "trials", "gammas": "gammas", "steps": "steps", "
                      "step_size": "step_size", "batch": "batch", "decay": "decay", "tol": "tol"}
 
 
-def _kind_options(args: argparse.Namespace) -> dict:
+def _kind_options(args: argparse.Namespace, kind: str) -> dict:
     """The protocol options for a NIMC or NMF certificate: those given on the command line; an
-    option left at the parser's default (BM sensing's: 1000 trials, 10,000 SGD steps, ...) takes
-    the kind's own default instead (:data:`certify.sgd.nimc_protocol.DEFAULTS`,
-    :data:`certify.sgd.nmf_protocol.DEFAULTS`)."""
+    option left at the parser's default (BM sensing's: 1000 trials, 10,000 steps, batch 1, ...)
+    takes the kind's own default instead (:data:`certify.sgd.nimc_protocol.DEFAULTS`,
+    :data:`certify.sgd.nmf_protocol.DEFAULTS`).  ``--method`` is taken as given (its default,
+    ``sgd``, included: NIMC runs SGD unless ``--method gd``); NMF has no SGD: its solver is
+    projected gradient descent (``pgd``) either way."""
     from ._common import CLIParser  # noqa: PLC0415 - the parser class the command is built with
 
     probe = CLIParser(add_help=False).add_subparsers()
@@ -66,6 +68,9 @@ def _kind_options(args: argparse.Namespace) -> dict:
             out[key] = value
     if "seed" not in out:
         out["seed"] = getattr(args, "seed", 0) or 0
+    method = getattr(args, "method", None)
+    if method is not None:
+        out["method"] = method if kind.startswith("nimc") else "pgd"
     if getattr(args, "tol_spurious", None) not in (None, va.get_default("tol_spurious")):
         raise InputError("--tol-spurious: an option of the BM sensing protocol (no spurious point is certified here)")
     return out
@@ -115,7 +120,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             record=bool(args.record), progress=not args.json and not args.quiet,
         )
     else:
-        res = validate(cert, record=bool(args.record), progress=not args.json and not args.quiet, **_kind_options(args))
+        res = validate(cert, record=bool(args.record), progress=not args.json and not args.quiet,
+                       **_kind_options(args, cert.kind))
     written = []
     if output:
         written.append(str(res.save(output)))

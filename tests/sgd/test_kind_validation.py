@@ -154,9 +154,12 @@ def test_cli_validate_nimc_and_nmf(tmp_path, cli_run):
     code, out, err = cli_run(*["validate", str(f), "--trials", "2", "--gammas", "0.1", "1", "--steps", "100", "--quiet",
                               "-o", str(tmp_path / "r.json"), "--plot", str(tmp_path / "r.png"), "--record"])
     assert code == 0, err
-    assert "alpha" in out and "rate obs" in out and "samples: n1 = 100" in out
+    assert "alpha" in out and "rate obs" in out and "samples: n1 = 100" in out and out.startswith("SGD")
     assert json.loads((tmp_path / "r.json").read_text())["settings"]["kind"] == "nimc/population-hessian"
     assert len(load_any(f).validations) == 1
+    code, out, _ = cli_run(*["validate", str(f), "--method", "gd", "--trials", "2", "--gammas", "0.5", "--steps", "20",
+                             "--json"])
+    assert code == 0 and json.loads(out)["settings"]["method"] == "gd" and json.loads(out)["settings"]["batch"] is None
     g = CATALOG / "nmf" / "nmf_planted_n12_seed0.json"
     code, out, _ = cli_run(*["validate", str(g), "--trials", "3", "--steps", "50", "--json"])
     d = json.loads(out)
