@@ -1,6 +1,6 @@
 """Small dense linear-algebra helpers shared by the SDPs, the operators and the checkers.
 
-Conventions (``../shared/REFERENCE.md`` notation):
+Conventions (docs/mathematics.md notation):
 
 * ``vec`` stacks columns (Fortran order); ``mat`` is its inverse.
 * ``svec`` is the isometric coordinate map of symmetric matrices: diagonal entries as they are,
@@ -128,7 +128,7 @@ def rotation_basis(X: np.ndarray, rtol: float = 1e-10) -> np.ndarray:
     """Orthonormal basis (columns, in ``vec`` coordinates of ``R^{n x r}``) of ``{X Ω : Ω = -Ω^T}``.
 
     These are the directions along which ``f(X R)`` is constant for orthogonal ``R``; at a critical
-    point they lie in the null space of the Hessian (REFERENCE §1).  Empty for ``r = 1``.
+    point they lie in the null space of the Hessian (docs/mathematics.md §1).  Empty for ``r = 1``.
     """
     X = np.asarray(X, dtype=float)
     n, r = X.shape

@@ -2,7 +2,7 @@
 the exact check of their claims — checking side, no solver.
 
 ``certify curvature X Z --delta D -o FILE`` writes the answer of the curvature SDP
-(:mod:`certify.rip.curvature`, REFERENCE §1.4) at one δ: either a verified
+(:mod:`certify.rip.curvature`, docs/mathematics.md §1.4) at one δ: either a verified
 :class:`~certify.certificates.Certificate` (a strict spurious minimum) or, for every other outcome,
 this format.  Its claims, all for the instance normalized to ``||ZZ^T||_F = 1`` (convention
 :data:`CONVENTION`):

@@ -141,7 +141,7 @@ def dual_lower_bound(data: LMIData, y, V) -> float:
 
 
 # ---------------------------------------------------------------------------------------------
-# The curvature SDP (REFERENCE §1.4): solver-free bounds
+# The curvature SDP (docs/mathematics.md §1.4): solver-free bounds
 # ---------------------------------------------------------------------------------------------
 def band_support(G: np.ndarray, delta: float) -> float:
     """``max {<H, G> : (1 - δ) I ⪯ H ⪯ (1 + δ) I} = tr(G) + δ ||G||_*`` (eigenvalues of ``G``)."""

@@ -5,7 +5,7 @@ and verdict hold exactly.
 
 Source: "Star-Convexity in Non-Negative Matrix Factorization", anonymous ICLR 2020 submission
 (seed 002, **SC-NMF**), §3.1 (ℓ(λ) is a quartic, ℓ'' a quadratic) and eq. (6) (the curvature
-``α(x) = min_λ ℓ''(λ x* + (1 − λ) x)``); REFERENCE §3.
+``α(x) = min_λ ℓ''(λ x* + (1 − λ) x)``); docs/mathematics.md §3.
 
 Along ``(W, H) + λ(ΔW, ΔH)``, ``ΔW = W* − W``, ``ΔH = H* − H``, ``λ ∈ [0, 1]``, with
 ``R₀ = M∘(X − WH)``, ``A = M∘(ΔW·H + W·ΔH)``, ``B = M∘(ΔW·ΔH)`` (``M`` the 0/1 mask)::

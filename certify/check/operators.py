@@ -1,7 +1,7 @@
 """Measurement operators of Burer–Monteiro matrix sensing, and their RIP constants.
 
 A measurement operator is ``A(M) = (<A_1, M>, ..., <A_m, M>)``; its Gram matrix is
-``H = 𝐀^T 𝐀`` (``n^2 x n^2``, REFERENCE §1).  Two concrete types share one interface:
+``H = 𝐀^T 𝐀`` (``n^2 x n^2``, docs/mathematics.md §1).  Two concrete types share one interface:
 
 * :class:`ExplicitOperator` holds the ``m`` matrices ``A_i`` (moderate ``n``).
 * :class:`CompactOperator` holds an orthonormal ``P`` (``n x d``) and a reduced Gram matrix ``Ĥ``
@@ -9,7 +9,7 @@ A measurement operator is ``A(M) = (<A_1, M>, ..., <A_m, M>)``; its Gram matrix 
   ``H = 𝐏 Ĥ 𝐏^T + (I - 𝐏 𝐏^T)`` with ``𝐏 = P ⊗ P``, applied on the fly, so that ``n = 10,000`` works
   without forming ``n^4`` numbers.
 
-Objective convention (REFERENCE §1, no ½): ``f(X) = ||A(X X^T - Z Z^T)||^2 = e^T H e``, so
+Objective convention (docs/mathematics.md §1, no ½): ``f(X) = ||A(X X^T - Z Z^T)||^2 = e^T H e``, so
 ``∇f(X) = 4 sym(mat(He)) X`` and ``∇²f(X)[U] = 4 (sym(H(XU^T + UX^T)) X + sym(mat(He)) U)``.
 Every derivative accepts a single point ``X`` of shape ``(n, r)`` or a batch ``(trials, n, r)``.
 

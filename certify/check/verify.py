@@ -101,7 +101,7 @@ def _check(checks: dict, name: str, passed: bool, value, tol, detail: str) -> No
 
 
 def _dense_derivatives(H: np.ndarray, X: np.ndarray, Z: np.ndarray):
-    """f, ∇f and ∇²f from the literal formulas of REFERENCE §1 with a dense Gram matrix.
+    """f, ∇f and ∇²f from the literal formulas of docs/mathematics.md §1 with a dense Gram matrix.
 
     This is deliberately a second implementation, independent of the low-rank formulas in
     :mod:`certify.operators` that the solvers use: ``∇f = 2 𝐗^T H e``,

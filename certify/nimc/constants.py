@@ -31,7 +31,7 @@ How the enclosures are obtained (no float quadrature error estimate is trusted):
 ``ρ`` is then evaluated from the moment balls in interval arithmetic; ``lo``/``hi`` of every
 :class:`Enclosure` are floats rounded outward, so ``lo <= true value <= hi`` holds rigorously.
 
-Notes, where the seed text and our numbers differ (the computation wins; REFERENCE.md §2 copies
+Notes, where the seed text and our numbers differ (the computation wins; docs/mathematics.md §2 copies
 the paper):
 
 * ReLU: the paper states ``β₁₁ = 1/2`` (Appendix C.2) and ``α₁₀ = β₁₁ = 1/2`` (proof of

@@ -4,7 +4,7 @@ certificate object it checks, are in the kernel, :mod:`certify.check.nmf`.
 
 Source: "Star-Convexity in Non-Negative Matrix Factorization", anonymous ICLR 2020 submission
 (seed 002, **SC-NMF**), §3.1 (ℓ(λ) is a quartic, ℓ'' a quadratic) and eq. (6) (the curvature
-``α(x) = min_λ ℓ''(λ x* + (1 − λ) x)``); REFERENCE §3.
+``α(x) = min_λ ℓ''(λ x* + (1 − λ) x)``); docs/mathematics.md §3.
 
 Along ``(W, H) + λ(ΔW, ΔH)``, ``ΔW = W* − W``, ``ΔH = H* − H``, ``λ ∈ [0, 1]``, with
 ``R₀ = M∘(X − WH)``, ``A = M∘(ΔW·H + W·ΔH)``, ``B = M∘(ΔW·ΔH)`` (``M`` the 0/1 mask)::
@@ -12,7 +12,7 @@ Along ``(W, H) + λ(ΔW, ΔH)``, ``ΔW = W* − W``, ``ΔH = H* − H``, ``λ �
     ℓ(λ) = ½ ‖R₀ − λA − λ²B‖² = c₀ + c₁λ + c₂λ² + c₃λ³ + c₄λ⁴,
     c₀ = ½‖R₀‖²,  c₁ = −⟨R₀, A⟩,  c₂ = ½‖A‖² − ⟨R₀, B⟩,  c₃ = ⟨A, B⟩,  c₄ = ½‖B‖²
 
-(the ½ convention of SC-NMF eq. (2); REFERENCE §3 states them without the ½).  ``ℓ''(λ) = 2c₂ +
+(the ½ convention of SC-NMF eq. (2); docs/mathematics.md §3 states them without the ½).  ``ℓ''(λ) = 2c₂ +
 6c₃λ + 12c₄λ²`` is a convex quadratic (``c₄ ≥ 0``), so ``α = min_{[0,1]} ℓ''`` is attained at 0,
 1 or the vertex ``−c₃/(4c₄)`` — computed exactly, no grid.  ``α ≥ 0`` ⇔ ℓ is convex on the
 segment.  ``ℓ'(0) = c₁ = ⟨∇ℓ(W, H), (ΔW, ΔH)⟩`` gives the cosine between ``−∇ℓ`` and the segment.

@@ -1,6 +1,6 @@
 """Burer–Monteiro matrix sensing: objective, derivatives, batched GD/SGD, distances, instances.
 
-Objective (REFERENCE §1, no ½): ``f(X) = ||A(X X^T - Z Z^T)||^2`` for a measurement operator of
+Objective (docs/mathematics.md §1, no ½): ``f(X) = ||A(X X^T - Z Z^T)||^2`` for a measurement operator of
 :mod:`certify.check.operators` (explicit or compact), ``X ∈ R^{n x r}``, ``Z ∈ R^{n x r*}``, ``r >= r*``.
 
 Trials are batched: every function takes ``X`` of shape ``(n, r)`` or ``(trials, n, r)``.  GD and

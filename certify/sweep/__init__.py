@@ -21,7 +21,7 @@ Built-in kinds (``docs/sweeps.md``):
     one point per restart of :func:`certify.rip.search_sharp_delta` (restart k alone, exactly as in
     the full search); the summary is the best restart.
 ``validation``
-    (S)GD validation trials of a certificate (REFERENCE §1.5, :func:`certify.validate`) split into
+    (S)GD validation trials of a certificate (docs/mathematics.md §1.5, :func:`certify.validate`) split into
     chunks of trials with per-chunk seeds; the summary pools the chunks (exact counts and exact
     error quantiles over all trials).
 

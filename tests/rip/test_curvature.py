@@ -1,4 +1,4 @@
-"""The curvature SDP μ*(X, Z, δ, g) (REFERENCE §1.4): values, invariants, and its checkers."""
+"""The curvature SDP μ*(X, Z, δ, g) (docs/mathematics.md §1.4): values, invariants, and its checkers."""
 
 import math
 

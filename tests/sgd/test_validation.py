@@ -1,4 +1,4 @@
-"""The validation harness (REFERENCE §1.5): rates, reproducibility, strict traps, files, command."""
+"""The validation harness (docs/mathematics.md §1.5): rates, reproducibility, strict traps, files, command."""
 
 import json
 from pathlib import Path

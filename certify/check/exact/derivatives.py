@@ -1,4 +1,4 @@
-"""Exact derivatives of ``f(X) = e^T H e`` (REFERENCE §1; no ½): the Jacobian ``𝐗``, the gradient
+"""Exact derivatives of ``f(X) = e^T H e`` (docs/mathematics.md §1; no ½): the Jacobian ``𝐗``, the gradient
 and Hessian, the rotation complement, and the exact projection onto the first-order constraints.
 
 ``e = vec(XX^T - M*)``, ``𝐗 vec(U) = vec(XU^T + UX^T)``, ``∇f = 2 𝐗^T H e`` and

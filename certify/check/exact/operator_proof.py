@@ -12,7 +12,7 @@ exactly, so no number computed in floating point is trusted.
 
 What is proved
 --------------
-Conventions of REFERENCE §1: ``f(X) = ||A(XX^T - M*)||^2 = e^T H e`` (no ½), ``e = vec(XX^T - M*)``,
+Conventions of docs/mathematics.md §1: ``f(X) = ||A(XX^T - M*)||^2 = e^T H e`` (no ½), ``e = vec(XX^T - M*)``,
 ``M* = ZZ^T``, ``H = 𝐀^T𝐀``, ``∇f = 2 𝐗^T H e``, ``∇²f = 2 (𝐗^T H 𝐗 + 2 [I_r ⊗ sym(mat(He))])``.
 
 :func:`verify_exact` builds a rational instance ``(X_q, M*_q, H_q)`` next to the certificate's

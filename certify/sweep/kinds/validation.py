@@ -1,4 +1,4 @@
-"""``validation``: (S)GD validation trials of a certificate (REFERENCE §1.5, the protocol of
+"""``validation``: (S)GD validation trials of a certificate (docs/mathematics.md §1.5, the protocol of
 :func:`certify.validate`) split into chunks of trials with per-chunk seeds; the summary pools the
 chunks (exact counts and exact error quantiles over all trials).
 
