@@ -90,7 +90,7 @@ def test_monotone_in_delta_and_grad_tol():
         res = rip.curvature(X, Z, delta, grad_tol=0.5)
         assert res.feasible
         mus.append(res.mu_upper)
-    assert all(b >= a - 1e-6 for a, b in zip(mus, mus[1:]))
+    assert all(b >= a - 1e-6 for a, b in zip(mus, mus[1:], strict=False))
     a = rip.curvature(X, Z, 0.9, grad_tol=0.5)
     b = rip.curvature(X, Z, 0.9, grad_tol=1.0)
     assert b.mu_upper >= a.mu_upper - 1e-6
