@@ -20,6 +20,8 @@ from ._common import Subparsers, add_json_flag, add_output, add_plot, add_protoc
 from .exitcodes import EXIT_INPUT, EXIT_OK
 from .exitcodes import EXIT_SOLVER as EXIT_FAILED  # some points failed, or the pool broke
 
+#: the kinds whose --plot :func:`_plot` draws (``validation`` draws its pooled result's figure)
+_FIGURES = ("rank1-grid", "curvature-map", "search-restarts")
 #: the largest sweep --plot draws (a heat map of a million cells is already finer than a screen)
 MAX_PLOT_POINTS = 1_000_000
 
@@ -27,15 +29,17 @@ _GRID_HELP = ("GRID is start:stop:num (num values from start to stop inclusive, 
               "list, or one number")
 
 
-def _common(p: argparse.ArgumentParser, plot: str) -> None:
+def _common(p: argparse.ArgumentParser, plot: str | None = None) -> None:
     """The options every kind shares: ``-o/--output`` (the store, required; ``--out`` a deprecated
-    alias), ``--plot``, the executor, ``--quiet`` (``--no-progress`` a deprecated alias), ``--json``."""
+    alias), ``--plot`` (when the kind has a figure: ``plot`` says what it shows), the executor,
+    ``--quiet`` (``--no-progress`` a deprecated alias), ``--json``."""
     g = p.add_argument_group("execution and store")
     add_output(g, "STORE.jsonl", "the store (JSON Lines; required); rerunning the same command resumes it, another "
                                  "sweep is refused")
     p.add_deprecated_alias("--out", "-o/--output", "output", container=g, metavar="STORE.jsonl")
     p.require("output", "-o/--output")
-    add_plot(g, plot)
+    if plot:
+        add_plot(g, plot)
     ex = g.add_mutually_exclusive_group()
     ex.add_argument("--workers", type=int, default=None, metavar="N",
                     help="local worker processes (default: the number of CPUs); with --scheduler local: Dask workers")
@@ -214,14 +218,14 @@ def run(args: argparse.Namespace) -> int:
             cert.description = (f"best restart ({s['best_restart']}) of a search-restarts sweep, n = {s['n']}, r = {s['r']}, "
                                 f"r* = {s['r_star']}, seed = {args.seed}; published {s['published']['reference']}")
             written.append(str(cert.save(args.certificate)))
-        if args.sweep_kind == "validation" and (args.result or args.plot):
+        if args.sweep_kind == "validation" and (args.result or getattr(args, "plot", None)):
             vr = validation_result(res)
             if args.result:
                 written.append(str(vr.save(args.result)))
-            if args.plot:
+            if getattr(args, "plot", None):
                 vr.plot(args.plot)
                 written.append(str(args.plot))
-    if args.plot and args.sweep_kind != "validation" and _plot(args, res):
+    if getattr(args, "plot", None) and args.sweep_kind in _FIGURES and _plot(args, res):
         written.append(str(args.plot))
     failed = res.failed
     if args.json:
