@@ -45,7 +45,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import CertifyError, NoCounterexampleError, SolverError, SolverUnavailableError
-from . import _hints, constants, nmf, sensing, sweep, validate, verify
+from . import _hints, atlas, constants, nmf, sensing, sweep, validate, verify
 from ._common import CLIParser, add_protocol_arguments, fail
 from .exitcodes import (
     EXIT_CODES,
@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     for add, handler in ((sensing.add_counterexample, cmd_counterexample), (verify.add_verify, cmd_verify),
                          (verify.add_example, cmd_example), (verify.add_catalog, cmd_catalog),
                          (validate.add_validate, cmd_validate), (sensing.add_curvature, cmd_curvature),
-                         (sensing.add_search, cmd_search), (sensing.add_solvers, cmd_solvers)):
+                         (sensing.add_search, cmd_search), (sensing.add_solvers, cmd_solvers),
+                         (atlas.add_atlas, atlas.cmd_atlas)):
         add(sub).set_defaults(func=handler)
     constants.add_parser(sub)  # `certify constants nimc`: dispatched through its func default
     nmf.add_parser(sub)  # `certify nmf-landscape`: dispatched through its func default

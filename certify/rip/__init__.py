@@ -16,6 +16,9 @@ Public API::
     res = rip.delta_batch(Xs, Zs)      # K instances: res.delta, res.delta_lower, res.status (compiled core)
     m = rip.gap_map(rhos, phis)        # rank-1 grid: checked brackets beside the closed form (JMLR19 Thm 12)
     rip.counterexample(X, Z, backend="cvxpy")   # the reference backend ("clarabel" is the default, "scs")
+    X, Z = rip.sharp_family(r, r_star)                 # the orthogonal family at 1/(1 + sqrt(r*/r))
+    rip.threshold_certificate(r, r_star).verify(exact=True)   # delta exactly, over Q(sqrt(r r*))
+    a = rip.atlas(max_rank=8); a.table(); a.plot("atlas.png"); a.save("atlas.json")
 """
 
 from ..check.format import Certificate, Tolerances, VerificationReport, load, verify
@@ -26,6 +29,7 @@ from ..check.operators import (
     RipConstant,
 )
 from . import examples
+from .atlas import AtlasResult, atlas
 from .closed_form import (
     GapMap,
     closed_form_lower_bound,
@@ -43,10 +47,16 @@ from .curvature import (
     saddle_map,
 )
 from .batch import BatchResult, delta_batch
+from .family import FamilySDP, sharp_family, threshold_certificate
 from .sdp import counterexample
 from .search import SearchResult, published_threshold, search_sharp_delta
 
 __all__ = [
+    "AtlasResult",
+    "FamilySDP",
+    "atlas",
+    "sharp_family",
+    "threshold_certificate",
     "Certificate",
     "CompactOperator",
     "ExplicitOperator",

@@ -173,7 +173,50 @@ def _strict(delta: float):
     return build
 
 
+def _threshold(r: int, r_star: int):
+    """The orthogonal family at the threshold 1/(1 + sqrt(r*/r)): the symmetry-reduced SDP's lifted
+    certificate (float bracket, proved in rational arithmetic to ~2e-9) with the exact certificate over
+    Q(sqrt(r r*)) in ``formulation["algebraic"]`` (delta(X, Z) equal to the threshold, exactly; strict
+    minima above it; :mod:`certify.check.exact.algebraic`)."""
+    def build():
+        from .family import FamilySDP, threshold_certificate  # noqa: PLC0415
+
+        c = FamilySDP(r, r_star).solve_delta().certificate
+        alg = threshold_certificate(r, r_star)
+        c.formulation["algebraic"] = alg.to_dict()
+        c.name = f"threshold_r{r}_rstar{r_star}"
+        c.description = (f"the orthogonal family at (r, r*) = ({r}, {r_star}) (n = {r + r_star}): the O({r_star}) x O({r}) "
+                         f"invariant SDP lifted to the full operator; formulation.algebraic proves delta(X, Z) = "
+                         f"sqrt({r})/(sqrt({r})+sqrt({r_star})) = {alg.delta} exactly over {alg.field.name} and strict "
+                         f"spurious minima for every delta in (threshold, threshold + 1/100]")
+        c.verification = None
+        return c
+
+    return build
+
+
+def _strict_family(r: int, r_star: int):
+    """The curvature SDP (symmetry-reduced) at the family point, delta = threshold + 0.01: a strict minimum."""
+    def build():
+        from .family import FamilySDP  # noqa: PLC0415
+
+        d1 = _sufficient(r, r_star) + 0.01
+        sol = FamilySDP(r, r_star).solve_curvature(d1)
+        c = sol.certificate
+        c.source = "curvature-sdp"
+        c.name = f"strict_r{r}_rstar{r_star}"
+        c.description = (f"the orthogonal family at (r, r*) = ({r}, {r_star}), delta = 1/(1 + sqrt(r*/r)) + 0.01 = {d1:.9f}: "
+                         f"the O({r_star}) x O({r}) invariant curvature SDP (mu* = {sol.value:.9f}, normalized "
+                         "||ZZ^T||_F = 1), lifted: a spurious strict local minimum")
+        c.verification = None
+        return c
+
+    return build
+
+
 _R2 = "Zhang, Sojoudi, Lavaei (2019), Theorem 3 / Example 1"
+_THR = ("R. Y. Zhang (2021): no spurious second-order point below 1/(1 + sqrt(r*/r)); attained here, and exactly "
+        "(formulation.algebraic; docs/atlas.md)")
 ENTRIES = [
     CatalogEntry("zhang2018_sdp", _zhang2018_sdp, 0.5, "Zhang, Josz, Sojoudi, Lavaei (2018)"),
     CatalogEntry("zhang2018_published", _zhang2018_published, 0.5, "Zhang, Josz, Sojoudi, Lavaei (2018)"),
@@ -192,6 +235,11 @@ ENTRIES = [
     CatalogEntry("overparameterized_r4_rstar2", _overparameterized(4, 2), _sufficient(4, 2),
                  "the sufficient condition 1/(1 + sqrt(r*/r)) (no counterexample below it; REFERENCE 1.1), attained here"),
     CatalogEntry("zhang2018_strict_055", _strict(0.55)),
+    CatalogEntry("threshold_r2_rstar1", _threshold(2, 1), _sufficient(2, 1), _THR),
+    CatalogEntry("threshold_r3_rstar2", _threshold(3, 2), _sufficient(3, 2), _THR),
+    CatalogEntry("threshold_r4_rstar3", _threshold(4, 3), _sufficient(4, 3), _THR),
+    CatalogEntry("threshold_r5_rstar2", _threshold(5, 2), _sufficient(5, 2), _THR),
+    CatalogEntry("strict_r3_rstar2", _strict_family(3, 2)),
 ]
 
 
@@ -274,6 +322,10 @@ def _readme(rows: list[dict]) -> str:
         "exactly (V rounded to a rational PSD matrix, the nuclear norm bounded by tr P + tr N for an exact split",
         "G = P - N), so each file proves a rational bracket delta(X, Z) in [lower, upper]; the curvature files'",
         "mu and mu_upper are proved from the operator and the curvature dual point.",
+        "The `threshold_*` files (the orthogonal family at 1/(1 + sqrt(r*/r)), docs/atlas.md) also carry an exact",
+        "certificate over Q(sqrt(r r*)) in `formulation.algebraic`: `verify --exact` proves its claims `algebraic.*` —",
+        "delta(X, Z) equal to the threshold exactly (an operator and a dual point), and strict spurious minima for every",
+        "delta in (threshold, threshold + 1/100] (a second operator and the convex combination).",
         "",
         "| file | n | r | r* | operator | delta | delta_lower | published | min Hessian eig | source | verified | exact |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",

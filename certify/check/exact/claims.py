@@ -45,6 +45,7 @@ from fractions import Fraction
 import numpy as np
 
 from ...errors import InputError
+from .algebraic import embedded_claims
 from .derivatives import _jacobian, _rotation_complement
 from .operator_proof import DISPROOF_RTOL, verify_exact
 from .psd import _psd
@@ -539,6 +540,7 @@ def verify_certificate_exact(cert, *, domain: str = "all", rtol: float = 1e-9, m
     claims += _stage_mu(cert, report, inst, rtol)
     claims += _guarded(lambda: _stage_mu_upper(cert, inst, rtol, fl),
                        lambda why: [_claim("formulation.mu_upper", "mu* <= mu_upper", None, "undecided", why)])
+    claims += embedded_claims(cert)  # formulation.algebraic: exact claims over Q(sqrt(m)) (exact/algebraic.py)
     _check_values(cert, claims, domain)
     claims += _records(cert)
     report.claims = claims

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ...errors import InputError
 from ..base import SweepKind
-from . import curvature_map, nimc_phase_transition, rank1_grid, search_restarts, validation
+from . import atlas, curvature_map, nimc_phase_transition, rank1_grid, search_restarts, validation
 from .curvature_map import curvature_task
 from .grid import check_grid_size
 from .nimc_phase_transition import phase_transition_task
@@ -39,6 +39,6 @@ def get_kind(name) -> SweepKind:
     return KINDS[name]
 
 
-for _module in (rank1_grid, curvature_map, search_restarts, validation, nimc_phase_transition):
+for _module in (rank1_grid, curvature_map, search_restarts, validation, nimc_phase_transition, atlas):
     register(_module.KIND)
 del _module
