@@ -21,6 +21,10 @@ The modules, in the order a proof uses them:
 * :mod:`.operator_proof` — :func:`verify_exact` as a sequence of stages (its docstring says what is
   proved and how);
 * :mod:`.claims` — every claim of a certificate file; :mod:`.curvature` — of a curvature file;
+* :mod:`.quadratic` — exact arithmetic in a real quadratic field ``Q(√m)``, sparse exact ``LDL^T``
+  and the BM-sensing derivatives over it; :mod:`.algebraic` — certificates over such a field (the
+  sharp threshold ``1/(1 + √(r*/r))`` exactly, ``docs/atlas.md``), also embedded in a certificate
+  file as ``formulation.algebraic`` (claims ``algebraic.*`` of :mod:`.claims`);
 * :mod:`.core` — compatibility: every name of the former single module.
 """
 

@@ -462,6 +462,8 @@ def _indefinite(A: dict, steps: list, local: dict, K: QuadraticField) -> PsdOutc
         y = Av.get(i)
         if y is not None:
             val = val + x * y
+    if val.sign() >= 0:  # cannot happen: a negative Schur-complement diagonal entry is a negative direction
+        raise RuntimeError(f"internal error in the exact LDL^T: the witness gives v^T A v = {qf_str(val)} >= 0")
     return PsdOutcome(False, witness=v, value=val)
 
 
