@@ -19,28 +19,33 @@ __all__ = ["expected", "hint", "duration", "THRESHOLD"]
 
 #: estimates below this many seconds are not announced
 THRESHOLD = 10.0
-
+#: Measured on the project's 2-core machine (AMD EPYC, shared; 2026-11-30):
 #: SGD trial-steps per second on the 2x2 certificates (validate 10,000 trials x 3 gammas x 10,000
-#: steps: 3e8 trial-steps in 17 s, 2 cores shared); GD evaluates all m measurements per step
-SGD_RATE = 2.0e7
-GD_RATE = 4.0e6
-#: seconds per curvature SDP of a profile (2x2)
-CURVATURE_SDP = 0.15
-#: seconds per grid point of rank1-grid / curvature-map (100 points serially in 4-6 s)
+#: steps: 3e8 trial-steps in 6-17 s depending on the load); GD evaluates all m measurements per step
+SGD_RATE = 3.0e7
+GD_RATE = 6.0e6
+#: seconds per grid point of rank1-grid / curvature-map (100 points serially in 4.4-5.6 s)
 GRID_POINT = 0.05
-#: the sharp-threshold search: SDP evaluations per restart (L-BFGS-B with the dual-model gradient
-#: takes about 1.25 evaluations per iteration, at most max_iter iterations), and seconds per
-#: evaluation ~ SDP_BASE + SDP_SCALE d^2 with d = N(N+1)/2, N = r + r* (the projected problem's size)
-EVALS_PER_ITER = 1.25
-SDP_BASE = 0.005
-SDP_SCALE = 0.0007
+#: the sharp-threshold search: seconds per SDP evaluation ~ SDP_BASE + SDP_SCALE d^2, d = N(N+1)/2 the
+#: size of the projected problem, N = r + r* (5.5 ms at d = 3, 10 ms at d = 6, 24 ms at d = 10, 60-86 ms
+#: at d = 15, 117 ms at d = 21); evaluations per random restart ~ EVALS_BASE + EVALS_PER_D d (150 at
+#: r = 2, r* = 1; 280 at 3, 2; 320 at 4, 2), at most EVALS_PER_ITER max_iter; the first STRUCTURED
+#: restarts start at or near the orthogonal family and take a few evaluations
+SDP_BASE = 0.004
+SDP_SCALE = 0.00025
+EVALS_BASE = 60
+EVALS_PER_D = 15
+EVALS_PER_ITER = 1.6
+STRUCTURED = 2
+#: a process pool of w workers on the 2 shared cores runs about 1 + PARALLEL (w - 1) times as fast
+PARALLEL = 0.6
 #: NMF: seconds per (solver step x start x n m r), per (certified segment x n m r), and for loading a
-#: bundled dataset (scikit-learn's import, warm)
+#: bundled dataset (scikit-learn's import, warm): digits, rank 10, 200 pairs, 1000 MU steps in 5.3 s
 NMF_STEP = 3.0e-10
-NMF_SEGMENT = 4.5e-9
+NMF_SEGMENT = 3.0e-9
 NMF_LOAD = 2.0
-#: catalog regeneration (every entry solved, verified and proved exactly)
-CATALOG = 60.0
+#: catalog regeneration (every entry solved, verified and proved exactly): 7 s
+CATALOG = 8.0
 
 
 def duration(seconds: float) -> str:
@@ -61,13 +66,18 @@ def _workers(args: argparse.Namespace, tasks: int) -> int:
     return max(1, min(int(w), max(tasks, 1)))
 
 
-def _search_restart(r: int, rs: int, max_iter: int) -> tuple[float, int, float]:
-    """``(seconds, evaluations, seconds per SDP)`` of one restart of the search."""
+def _speedup(workers: int) -> float:
+    return 1.0 + PARALLEL * (workers - 1)
+
+
+def _search(r: int, rs: int, max_iter: int, restarts: int) -> tuple[float, int, float]:
+    """``(seconds for all restarts on one worker, evaluations per random restart, seconds per SDP)``."""
     n_proj = r + rs
     d = n_proj * (n_proj + 1) // 2
     per = SDP_BASE + SDP_SCALE * d * d
-    evals = int(EVALS_PER_ITER * max_iter)
-    return evals * per, evals, per
+    evals = int(min(EVALS_PER_ITER * max_iter, EVALS_BASE + EVALS_PER_D * d))
+    random = max(0, restarts - STRUCTURED) + 0.25 * min(restarts, STRUCTURED)
+    return random * evals * per, evals, per
 
 
 def _grid_points(args: argparse.Namespace) -> int | None:
@@ -114,24 +124,23 @@ def expected(args: argparse.Namespace) -> tuple[float, str] | None:
     if cmd == "validate" or (cmd == "sweep" and getattr(args, "sweep_kind", None) == "validation"):
         steps = args.trials * len(args.gammas) * args.steps
         rate = SGD_RATE if args.method == "sgd" else GD_RATE
-        par = _workers(args, math.ceil(args.trials / args.chunk)) if cmd == "sweep" else 1
+        par = _speedup(_workers(args, math.ceil(args.trials / args.chunk))) if cmd == "sweep" else 1.0
         return 1.0 + steps / rate / par, (f"{args.trials:,} trials x {len(args.gammas)} gammas x {args.steps:,} "
                                           f"{args.method.upper()} steps on the 2x2 examples (larger n is slower)")
     if cmd == "curvature":
         return None  # one SDP, or a profile whose bar shows its own ETA after the first delta
     if cmd == "search" or (cmd == "sweep" and getattr(args, "sweep_kind", None) == "search-restarts"):
-        t, evals, per = _search_restart(args.rank, args.rank_star, args.max_iter)
-        par = _workers(args, args.restarts) if cmd == "sweep" else 1
-        total = t * math.ceil(args.restarts / par)
+        total, evals, per = _search(args.rank, args.rank_star, args.max_iter, args.restarts)
+        w = _workers(args, args.restarts) if cmd == "sweep" else 1
         n_proj = args.rank + args.rank_star
-        return total, (f"{args.restarts} restarts x up to ~{evals} SDPs of size {n_proj * (n_proj + 1) // 2} "
-                       f"(r + r* = {n_proj}) at ~{per:.2g} s each" + (f", {par} workers" if par > 1 else ""))
+        return total / _speedup(w), (f"{args.restarts} restarts, ~{evals} SDPs each of size {n_proj * (n_proj + 1) // 2} "
+                                     f"(r + r* = {n_proj}) at ~{per:.2g} s" + (f", {w} workers" if w > 1 else ""))
     if cmd == "sweep" and getattr(args, "sweep_kind", None) in ("rank1-grid", "curvature-map"):
         pts = _grid_points(args)
         if pts is None:
             return None
-        par = _workers(args, pts)
-        return pts * GRID_POINT / par, f"{pts:,} grid points, one SDP each" + (f", {par} workers" if par > 1 else "")
+        w = _workers(args, pts)
+        return pts * GRID_POINT / _speedup(w), f"{pts:,} grid points, one SDP each" + (f", {w} workers" if w > 1 else "")
     if cmd == "nmf-landscape":
         return _nmf(args)
     if cmd == "catalog" and not args.check:
@@ -152,4 +161,4 @@ def hint(args: argparse.Namespace) -> str | None:
     tail = "; --quiet hides this"
     if args.command == "sweep":
         tail = "; points already in the store are skipped" + tail
-    return f"certify: {cmd} takes about {duration(seconds)} on 2 cores ({what}){tail}"
+    return f"certify: {cmd} takes about {duration(seconds)} on a 2-core machine ({what}){tail}"
