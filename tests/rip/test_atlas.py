@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from certify import rip
+from certify import InputError, rip
 from certify.rip.atlas import AtlasResult, atlas_pairs, atlas_point, check_options
 from certify.rip.family import (
     DiagonalFamilySDP,
@@ -35,7 +35,7 @@ def test_sharp_family_and_the_published_values():
     assert math.isclose(sufficient_condition(3, 2), 3 - math.sqrt(6))
     assert math.isclose(published_counterexample(3, 2), 2 - math.sqrt(2))
     assert sufficient_condition(4, 4) == published_counterexample(4, 4) == 0.5
-    with pytest.raises(Exception):
+    with pytest.raises(InputError):
         sharp_family(1, 2)
 
 
@@ -113,9 +113,9 @@ def test_diagonal_reduction_matches_the_plain_sdp():
 
 def test_atlas_options_and_pairs():
     assert atlas_pairs(3)[0] == (3, 3) and len(atlas_pairs(8)) == 36
-    with pytest.raises(Exception):
+    with pytest.raises(InputError):
         check_options({"nonsense": 1})
-    with pytest.raises(Exception):
+    with pytest.raises(InputError):
         check_options({"validation_method": "adam"})
 
 
