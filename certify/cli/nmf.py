@@ -198,9 +198,8 @@ def run(args: argparse.Namespace) -> int:
         res.plot(args.plot, title=f"{info['name']}: {res.pairs} segments, rank {int(rank)}, "
                                   + ("to the planted optimum" if target == "planted" else
                                      f"to {args.method} optima ({args.steps} steps)"))
-    if args.json:
-        written = [str(w) for w in (args.output, args.plot) if w]
-        print(json.dumps({**doc, "written": written}, indent=1, allow_nan=False))
+    if args.json:  # the same document as the -o file
+        print(json.dumps(doc, indent=1, allow_nan=False))
     else:
         print(_human(doc, args))
     return EXIT_OK
