@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import select
 import time
 
 import pytest
@@ -109,7 +110,11 @@ def test_a_terminal_that_reports_no_size():
             assert bar.active
             bar.update(2)
         stream.flush()
-        text = os.read(master, 65536).decode("utf-8", "replace")
+        text = ""
+        deadline = time.monotonic() + 5.0  # the pty hands the frames over as they come: read until the last
+        while "2/4" not in text and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                text += os.read(master, 65536).decode("utf-8", "replace")
     finally:
         stream.close()
         os.close(master)
