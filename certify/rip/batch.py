@@ -11,9 +11,9 @@ The pipeline is :func:`certify.rip.counterexample`'s, vectorized over the batch:
    that decides it as ``delta_lower``);
 2. the projection ``P = orth([X, Z])`` of every instance (one batched SVD), grouped by structure;
 3. the conic data of each group filled at once (:func:`certify.rip.conic.fill_values`) and the
-   SDPs solved on the compiled core (Clarabel: a fresh solver per instance in a tight loop, one
-   solver reused with ``update``, or a block-diagonal problem per ``block`` instances; SCS: one
-   solver per instance);
+   SDPs solved on the compiled core (Clarabel: one solver reused with ``update`` (default), a fresh
+   solver per instance in a tight loop, or a block-diagonal problem per ``block`` instances; SCS:
+   one solver per instance; ``ipm``: the whole stack at once);
 4. the repair and the checks of :mod:`certify.check.duality`, vectorized over the group: the
    first-order projection, the optimal scaling, the second-order condition on the rotation
    complement, ``delta`` from the eigenvalues of the repaired operator (the lift's spectrum is
@@ -397,7 +397,7 @@ def delta_batch(
     solver: str | None = None,
     settings: dict | None = None,
     gap_tol: float = DEFAULT_GAP_TOL,
-    mode: str = "loop",
+    mode: str = "update",
     block: int = 32,
     check: str = "vectorized",
     certificates: bool = False,
@@ -416,10 +416,14 @@ def delta_batch(
         structure in one batched NumPy interior point; its failures are re-solved by Clarabel);
         ``"cvxpy"`` solves each instance with the reference backend (for comparisons).
     gap_tol : largest accepted ``delta - delta_lower`` (a real number > 0).
-    mode : ``"loop"`` (default: a fresh Clarabel solver per instance, conic data shared),
-        ``"update"`` (one solver per structure, values replaced with ``solver.update``) or
-        ``"block"`` (``block`` instances per solve as one block-diagonal SDP); see
-        :func:`certify.rip.conic.solve_lmi_many` and ``benchmarks/bench_core.py``.
+    mode : ``"update"`` (default: one Clarabel solver per structure and chunk, its values replaced
+        with ``solver.update``; the fastest in ``benchmarks/bench_core.py``: 10,000 rank-1 pairs
+        about 1.5 times faster than a fresh solver per instance, the same for larger structures),
+        ``"loop"`` (a fresh solver per instance, conic data shared) or ``"block"`` (``block``
+        instances per solve as one block-diagonal SDP); see :func:`certify.rip.conic.solve_lmi_many`.
+        Clarabel keeps the first instance's equilibration across updates; an instance it leaves
+        inaccurate is solved again by the retry ladder (fresh solver), so the brackets do not
+        depend on the mode beyond the solver's tolerance.
     check : ``"vectorized"`` (default: the kernel's formulas for the whole stack) or ``"kernel"``
         (each bracket recomputed by :func:`certify.rip.sdp.finish_certificate` with the kernel's
         functions, instance by instance).

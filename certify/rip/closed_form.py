@@ -184,7 +184,7 @@ class GapMap:
 
 
 def gap_map(rhos, phis, z=(1.0, 0.0), *, backend: str | None = None, gap_tol: float | None = None,
-            mode: str = "loop") -> GapMap:
+            mode: str = "update") -> GapMap:
     """The closed-form gap map: :class:`GapMap` over ``rhos × phis`` (φ in radians), every δ a
     bracket checked by :func:`certify.rip.delta_batch` (one batch for the whole grid), the points
     those of :func:`certify.rip.rank1.rank1_grid` (as the sweeps and :func:`certify.rip.saddle_map`).

@@ -740,8 +740,9 @@ def solve_lmi_many(lay: Layout, values: np.ndarray, backend: str = "clarabel", s
     ``mode="loop"``: a fresh Clarabel solver per instance in a tight loop (the CSC structure and
     the constant data are shared; only the values change); ``mode="update"``: one solver built once
     and reused with ``solver.update(A=...)`` (same sparsity, new values; Clarabel keeps the first
-    instance's equilibration, and on this problem it is both slower and less accurate than a fresh
-    solver: ``benchmarks/bench_core.py`` measures the three); ``mode="block"``: ``block`` instances
+    instance's equilibration, so more instances come back inaccurate and need the retry ladder,
+    but it skips the setup: 1.2-1.5 times faster for rank 1, even for larger structures, in
+    ``benchmarks/bench_core.py``, which measures the three); ``mode="block"``: ``block`` instances
     per solver call as one block-diagonal problem (the objective is the sum of the δs, so every
     instance is at its own optimum; the instances share the iterations).  SCS: one solver per
     instance.  Only the first

@@ -167,18 +167,17 @@ def test_backend_selection():
 
 # --- injected solver failures are caught, never returned ------------------------------------------
 def _wrong(kind):
-    real = conic._clarabel_once
+    """A broken Clarabel: every raw solution it returns (fresh solver or update) is corrupted."""
+    real = conic._clarabel_read
 
-    def fake(lay, values, b, opts):
-        raw = real(lay, values, b, opts)
-        if raw.x is None:
-            return raw
+    def fake(sol, elapsed):
+        raw = real(sol, elapsed)
+        rng = np.random.default_rng(0)
         x, z = raw.x.copy(), raw.z.copy()
         if kind == "primal":
-            x[1:] += 1e-3 * np.random.default_rng(0).standard_normal(x.size - 1)
+            x[1:] += 1e-3 * rng.standard_normal(x.size - 1)
         elif kind == "dual":
-            z[lay.rows_M] *= 0.5
-            z[lay.head:lay.nG] *= -3.0
+            z += 0.3 * np.abs(z).max() * rng.standard_normal(z.size)
         elif kind == "nan":
             x[1] = np.nan
         return RawSolution(x, z, raw.status, raw.accurate, raw.iterations, raw.solve_time, raw.raw_status)
@@ -191,15 +190,17 @@ def test_injected_solver_failure_is_caught(monkeypatch, kind):
     rng = np.random.default_rng(5)
     X, Z = rng.standard_normal((4, 2)), rng.standard_normal((4, 2))
     good = rip.counterexample(X, Z)
-    monkeypatch.setattr(conic, "_clarabel_once", _wrong(kind))
+    monkeypatch.setattr(conic, "_clarabel_read", _wrong(kind))
     with pytest.raises((SolverError, NoCounterexampleError)):
         rip.counterexample(X, Z)
-    # the batch: the checks reject it, the scalar re-solve (same broken Clarabel) fails too; the last
-    # resort (certify's interior point, not broken here) gives a checked bracket, which must contain δ
-    res = rip.delta_batch(np.stack([X, X]), np.stack([Z, Z]), keep_points=True)
-    assert list(res.method) == ["scalar-ipm", "scalar-ipm"] and list(res.status) == ["ok", "ok"]
-    assert np.all(res.delta_lower <= good.delta + 1e-9) and np.all(good.delta_lower <= res.delta + 1e-9)
-    assert res.certificate(0).verify().ok
+    # the batch (every mode): the checks reject it, the scalar re-solve (same broken Clarabel) fails
+    # too; the last resort (certify's interior point, not broken here) gives a checked bracket,
+    # which must contain δ
+    for mode in ("update", "loop"):
+        res = rip.delta_batch(np.stack([X, X]), np.stack([Z, Z]), keep_points=True, mode=mode)
+        assert list(res.method) == ["scalar-ipm", "scalar-ipm"] and list(res.status) == ["ok", "ok"]
+        assert np.all(res.delta_lower <= good.delta + 1e-9) and np.all(good.delta_lower <= res.delta + 1e-9)
+        assert res.certificate(0).verify().ok
     # with the interior point broken as well: no number at all
     from certify.rip import ipm
 
