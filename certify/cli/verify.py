@@ -179,7 +179,7 @@ def cmd_catalog(args: argparse.Namespace) -> int:
             for f, ok, why in results:
                 print(f"{'valid  ' if ok else 'INVALID'}  {f}" + ("" if ok else f"  ({why})"))
         return EXIT_NEGATIVE if bad else EXIT_OK
-    rows = regenerate(args.dir, only=args.only, progress=not args.json)
+    rows = regenerate(args.dir, only=args.only, progress=not (args.json or getattr(args, "quiet", False)))
     if args.json:
         print_json(rows)
     else:
