@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import warnings
@@ -32,6 +33,14 @@ EXTRA = [(3, 2, 6), (4, 1, 4), (4, 2, 4)]
 #: the compiled core's time targets (seconds)
 CORE_TARGETS = {(2, 1): 10.0, (3, 1): 30.0, (3, 2): 60.0, (4, 2): 120.0}
 OLD = Path(__file__).resolve().parents[1] / "results" / "sharp_search.json"
+
+
+def _load():
+    """The 1-minute load average (the machine may be shared: timings depend on it)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
 def main(argv=None) -> int:  # noqa: PLR0915
@@ -56,6 +65,7 @@ def main(argv=None) -> int:  # noqa: PLR0915
         pairs = [p for p in TARGETS + EXTRA if p[:2] in want]
     for r, rs, restarts in pairs:
         restarts = args.restarts or restarts
+        load0 = _load()
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -72,7 +82,8 @@ def main(argv=None) -> int:  # noqa: PLR0915
                "best_restart": min(best.history, key=lambda h: h["best"])["restart"],
                "best_restarts": best.best_restarts, "start_kinds": [h["start_kind"] for h in best.history],
                "per_restart": [h["best"] for h in best.history], "workers": args.workers,
-               "old_delta": old.get((r, rs), {}).get("delta"), "old_seconds": old.get((r, rs), {}).get("seconds")}
+               "old_delta": old.get((r, rs), {}).get("delta"), "old_seconds": old.get((r, rs), {}).get("seconds"),
+               "load_average_before_after": [load0, _load()]}
         if args.certificates:
             best.certificate.save(f"{args.certificates}/sharp_search_r{r}_rstar{rs}.json")
         rows.append(row)
@@ -86,7 +97,9 @@ def main(argv=None) -> int:  # noqa: PLR0915
     for w in rows:
         print(f"{w['r']:2d} {w['r_star']:2d} {w['n']:2d} {w['restarts']:8d} {w['delta']:12.7f} {w['delta_lower']:12.7f} "
               f"{w['published']:10.7f} {w['lower']:10.7f} {w['difference']:+11.1e} {w['restarts_within_1e-3']:9d} {w['sdps']:6d} "
-              f"{w['seconds']:8.1f}  {w['kind']}" + ("  CONTRADICTS THE SUFFICIENT CONDITION" if w["contradiction"] else ""))
+              f"{w['seconds']:8.1f}  {w['kind']}" + ("  CONTRADICTS THE SUFFICIENT CONDITION" if w["contradiction"] else "")
+              + (f"  (load {w['load_average_before_after'][0]} -> {w['load_average_before_after'][1]})"
+                 if w.get("load_average_before_after") else ""))
     if args.out:
         atomic_write_text(args.out, json.dumps({"machine": sysinfo.machine(), "rows": rows}, indent=1) + "\n")
     ok = all(abs(w["difference"]) < 1e-3 and w["seconds"] < 600 for w in rows if (w["r"], w["r_star"]) in {(a, b) for a, b, _ in TARGETS})
