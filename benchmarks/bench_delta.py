@@ -145,7 +145,8 @@ def machine_info() -> dict:
         "cvxpy": _version("cvxpy"),
         "clarabel": _version("clarabel"),
         "certify": certify.__version__,
-        "thread_env": {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS") if k in os.environ},
+        "thread_env": {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+                       if k in os.environ},
     }
 
 
@@ -251,12 +252,12 @@ def fmt_f(x, spec: str) -> str:
 def print_table(headers: list[str], rows: list[list[str]], align: str | None = None) -> None:
     """A plain text table; ``align`` is one of ``l``/``r`` per column (default: right)."""
     align = align or "r" * len(headers)
-    cols = list(zip(*([headers] + rows))) if rows else [[h] for h in headers]
+    cols = list(zip(*([headers] + rows), strict=False)) if rows else [[h] for h in headers]
     widths = [max(len(str(c)) for c in col) for col in cols]
 
     def line(cells):
         out = []
-        for c, w, a in zip(cells, widths, align):
+        for c, w, a in zip(cells, widths, align, strict=False):
             out.append(str(c).ljust(w) if a == "l" else str(c).rjust(w))
         return "  ".join(out).rstrip()
 
@@ -308,8 +309,8 @@ def _clean(obj):
 def warm_up() -> dict:
     """Import cvxpy and solve the published 2x2 instance once (``δ = 1/2``), untimed elsewhere."""
     t0 = time.perf_counter()
-    import cvxpy  # noqa: F401, PLC0415
     import clarabel  # noqa: F401, PLC0415
+    import cvxpy  # noqa: F401, PLC0415
 
     t_import = time.perf_counter() - t0
     _, x, z = rip.examples.zhang2018()
@@ -381,7 +382,8 @@ def run_direct_case(X, Z, basis: str, repeats: int, fast_threshold: float, timeo
             except EOFError:
                 res = None
         else:
-            res = {"times": [], "killed": True, "error": f"killed after {fmt_s(time.perf_counter() - t0)} s (--direct-timeout {timeout:g})"}
+            res = {"times": [], "killed": True,
+                   "error": f"killed after {fmt_s(time.perf_counter() - t0)} s (--direct-timeout {timeout:g})"}
     finally:
         if proc.is_alive():
             proc.kill()
@@ -411,7 +413,8 @@ def table_direct(args, results: dict) -> None:
         "  Python, NumPy and cvxpy: compare with the smallest cases)."
     )
     print("-" * 100)
-    headers = ["n", "r", "r*", "basis", "SDP size s", "runs", "seconds", "solver s", "delta", "delta-lower", "|d-dp|", "status", "peak MB", "note"]
+    headers = ["n", "r", "r*", "basis", "SDP size s", "runs", "seconds", "solver s", "delta", "delta-lower", "|d-dp|", "status",
+               "peak MB", "note"]
     rows_txt, rows, stops = [], [], []
     for r, r_star in DIRECT_RANKS:
         for basis in DIRECT_BASES:
@@ -496,7 +499,8 @@ def table_direct(args, results: dict) -> None:
                     why = "error: " + first_bad.get("error", "?")[:80]
                 ok = f"usable up to n = {last_ok['n']}" if last_ok else "not usable at any n tried"
                 what = f"{ok}; n = {first_bad['n']}: {why}"
-            usable_lines.append({"r": r, "r_star": r_star, "basis": basis, "first_unusable_n": None if first_bad is None else first_bad["n"], "text": what})
+            usable_lines.append({"r": r, "r_star": r_star, "basis": basis,
+                                 "first_unusable_n": None if first_bad is None else first_bad["n"], "text": what})
     results["direct"] = rows
     results["direct_stops"] = stops
     results["direct_usable"] = usable_lines
@@ -632,18 +636,22 @@ def table_explicit(args, results: dict) -> None:
 # ---------------------------------------------------------------------------------------------
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="small sizes only (direct n <= 6, projected n <= 1000, explicit n <= 20); < 30 s")
-    p.add_argument("--direct-budget", type=float, default=60.0, help="stop a direct series after a run longer than this (s, default 60)")
+    p.add_argument("--quick", action="store_true",
+                   help="small sizes only (direct n <= 6, projected n <= 1000, explicit n <= 20); < 30 s")
+    p.add_argument("--direct-budget", type=float, default=60.0,
+                   help="stop a direct series after a run longer than this (s, default 60)")
     p.add_argument("--direct-timeout", type=float, default=None,
                    help="kill a direct case after this many seconds (default 2 x budget; 0 = run in-process, no limit)")
-    p.add_argument("--usable-limit", type=float, default=10.0, help="a direct run longer than this counts as 'not usable' (s, default 10)")
+    p.add_argument("--usable-limit", type=float, default=10.0,
+                   help="a direct run longer than this counts as 'not usable' (s, default 10)")
     p.add_argument("--repeats", type=int, default=5, help="runs per timed case (median; projected uses at least 3; default 5)")
     p.add_argument("--fast-threshold", type=float, default=1.0, help="direct cases faster than this are repeated (s, default 1)")
     p.add_argument("--big", action="store_true", help="add n = 100,000 to the projected table")
     p.add_argument("--out", type=Path, default=None, help="also write the tables as JSON (atomically) to this file")
     p.add_argument("--seed", type=int, default=0, help="seed of the Gaussian instances (default 0)")
     p.add_argument("--keep-going", action="store_true", help="do not stop a direct series after an error (only after the budget)")
-    p.add_argument("--only", action="append", choices=("direct", "projected", "explicit"), help="run only these tables (repeatable)")
+    p.add_argument("--only", action="append", choices=("direct", "projected", "explicit"),
+                   help="run only these tables (repeatable)")
     p.add_argument("--live", action="store_true", help="also print each row as soon as it is measured")
     p.add_argument("--backend", default=None, choices=("clarabel", "scs", "ipm", "cvxpy"),
                    help="SDP backend of every timed call (default: the package default, the compiled Clarabel core)")

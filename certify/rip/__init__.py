@@ -30,6 +30,7 @@ from ..check.operators import (
 )
 from . import examples
 from .atlas import AtlasResult, atlas
+from .batch import BatchResult, delta_batch
 from .closed_form import (
     GapMap,
     closed_form_lower_bound,
@@ -46,7 +47,6 @@ from .curvature import (
     curvature_profile,
     saddle_map,
 )
-from .batch import BatchResult, delta_batch
 from .family import FamilySDP, sharp_family, threshold_certificate
 from .sdp import counterexample
 from .search import SearchResult, published_threshold, search_sharp_delta

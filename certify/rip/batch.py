@@ -378,7 +378,7 @@ def _screen(X, Z) -> _Screen:
                                                                      D=np.where(big, 1.0, rel[idx])))
                 lb1 = np.atleast_1d(lb1)
                 hit = lb1 >= 1.0 - NO_CE_TOL / 2
-                for k, v in zip(idx[hit], lb1[hit]):
+                for k, v in zip(idx[hit], lb1[hit], strict=False):
                     status[k] = "no-counterexample"
                     delta[k], delta_lower[k] = 1.0, float(v)
                     message[k] = f"closed form (JMLR19 Theorem 12): delta(x, z) >= {v:.15f}"
@@ -627,7 +627,6 @@ def _decided_bound(X, Z, text: str) -> float:
 def _solve_groups(todo, X, Z, sc, backend, settings, mode, block, check, gap_tol, status, delta, delta_lower, message,
                   solver_status, method, points, certs, scalar, timings):
     K, n, r = X.shape
-    rs = Z.shape[2]
     t0 = time.perf_counter()
     Xn, Zn = sc.Xn[todo], sc.Zn[todo]
     U, sv, _ = np.linalg.svd(np.concatenate([Xn, Zn], axis=2), full_matrices=False)

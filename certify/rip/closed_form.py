@@ -226,7 +226,7 @@ def gap_map(rhos, phis, z=(1.0, 0.0), *, backend: str | None = None, gap_tol: fl
         R, F = np.meshgrid(rhos / abs(zv[0]), phis, indexing="ij")
         cf[sel] = closed_form_lower_bound_polar(R[sel], F[sel])
     else:
-        for i, j in zip(*np.nonzero(sel)):
+        for i, j in zip(*np.nonzero(sel), strict=False):
             cf[i, j] = closed_form_lower_bound(xs[i, j], zv)
     status = status.astype(str)
     counts = {k: int(np.sum(status == k)) for k in ("ok", "no-counterexample", "ground-truth", "failed", "global-minimizer")}

@@ -44,7 +44,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -89,7 +89,7 @@ def blas_single_thread():
 # ---------------------------------------------------------------------------------------------
 # svec index helpers
 # ---------------------------------------------------------------------------------------------
-@lru_cache(maxsize=None)
+@cache
 def tri(n: int):
     """``(i, j, diag, alpha, gamma)`` for the ``n(n+1)/2`` svec coordinates of ``n x n`` symmetric
     matrices in certify's (= Clarabel's) order: ``(i, j)``, ``i <= j``, column by column.
@@ -127,7 +127,7 @@ def smat_batch(v: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _scs_perm(n: int) -> np.ndarray:
     """``perm`` with ``scs_vec = svec[perm]``: SCS stores the lower triangle column by column."""
     idx = []
@@ -561,7 +561,6 @@ def _clarabel_once(lay: Layout, values: np.ndarray, b: np.ndarray, opts: dict) -
 
 def _scs_once(lay: Layout, values: np.ndarray, b: np.ndarray, opts: dict) -> RawSolution:
     import scs  # noqa: PLC0415
-    from scipy import sparse  # noqa: PLC0415
 
     # SCS: lower triangles; permute the rows of every PSD block (and back for z)
     perm = np.arange(lay.m)

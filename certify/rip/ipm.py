@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import time
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -60,7 +60,7 @@ def _nt(S, Z):
     return sig, R, Rinv
 
 
-@lru_cache(maxsize=None)
+@cache
 def _skron_index(n: int):
     i, j, _, alpha, _ = tri(n)
     ic = (i[:, None] * n + i[None, :]).ravel()
@@ -362,7 +362,7 @@ def _iteration(pb: _Problem, st: _State, a: np.ndarray, it: int, opts: dict) -> 
         dx = v - np.einsum("knq,kq->kn", sol_E, dy)
         _, adM, ad1, ad2 = sub.Ax(dx)
         dst, dzt = [], []
-        for j, (adj, m) in enumerate(zip((adM, ad1, ad2), sizes)):
+        for j, (adj, m) in enumerate(zip((adM, ad1, ad2), sizes, strict=False)):
             Ri = scal[j][2]
             zt = _sym(Ri @ _smat(adj - rs[j], m) @ np.swapaxes(Ri, -1, -2) + Ds[j])  # scaled dZ
             dzt.append(zt)

@@ -298,7 +298,8 @@ def finish_certificate(pair: Pair, P, scale: float, data: LMIData, Hs, y, V, inf
             f"no counterexample with delta < 1 - {NO_CE_TOL:g}: the dual certifies delta(X, Z) >= {delta_lower:.12f}"
         )
     if delta_lower > delta + 1e-9:
-        raise SolverError(f"{info.name}: inconsistent bounds after repair (delta = {delta:.12g} < delta_lower = {delta_lower:.12g})")
+        raise SolverError(f"{info.name}: inconsistent bounds after repair "
+                          f"(delta = {delta:.12g} < delta_lower = {delta_lower:.12g})")
     if delta - delta_lower > gap_tol:
         raise SolverError(
             f"{info.name}: inaccurate solve, gap delta - delta_lower = {delta - delta_lower:.3e} exceeds gap_tol = {gap_tol:g} "

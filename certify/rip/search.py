@@ -459,4 +459,4 @@ def _evaluate_starts(obj: _Objective, starts, backend, solver, settings) -> list
         warnings.simplefilter("ignore")
         res = delta_batch(Xs, Zs, backend=backend, solver=solver if backend == "cvxpy" else None, settings=settings,
                           gap_tol=1e-5)
-    return [float(d) if st == "ok" else 1.0 for d, st in zip(res.delta, res.status)]
+    return [float(d) if st == "ok" else 1.0 for d, st in zip(res.delta, res.status, strict=False)]

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
-from certify import InputError, rip
+from certify import InputError, NoCounterexampleError, rip
 from certify.check.duality import (
     dual_lower_bound,
     lmi_data,
@@ -64,7 +64,7 @@ def test_batch_matches_single_instances(n, r, rs, K):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 c = rip.counterexample(Xs[k], Zs[k])
-        except rip.NoCounterexampleError if hasattr(rip, "NoCounterexampleError") else Exception:  # pragma: no cover
+        except NoCounterexampleError:  # pragma: no cover - depends on the draw
             assert res.status[k] == "no-counterexample"
             continue
         assert res.status[k] == "ok"

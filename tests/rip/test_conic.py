@@ -52,7 +52,7 @@ def test_psd_triangle_conventions_on_a_tiny_sdp():
     assert np.allclose(conic.smat_batch(out["x"], n), np.outer(Q[:, 0], Q[:, 0]), atol=1e-6)
     # svec order of certify = Clarabel's: sym_basis columns are (0,0), (0,1), (1,1), (0,2), ...
     i, j, _, _, gamma = conic.tri(n)
-    assert list(zip(i[:4], j[:4])) == [(0, 0), (0, 1), (1, 1), (0, 2)]
+    assert list(zip(i[:4], j[:4], strict=False)) == [(0, 0), (0, 1), (1, 1), (0, 2)]
     M = sym(rng.standard_normal((n, n)))
     assert np.allclose(conic.svec_batch(M[None])[0], sym_basis(n).T @ M.reshape(-1, order="F"))
 
@@ -240,7 +240,8 @@ def test_compiled_core_does_not_import_cvxpy():
         "import sys, json, numpy as np\n"
         "from certify import rip\n"
         "c = rip.counterexample([0.0, 0.7071], [1.0, 0.0])\n"
-        "r = rip.delta_batch(np.random.default_rng(0).standard_normal((5, 3, 2)), np.random.default_rng(1).standard_normal((5, 3, 1)))\n"
+        "rng = np.random.default_rng(0)\n"
+        "r = rip.delta_batch(rng.standard_normal((5, 3, 2)), rng.standard_normal((5, 3, 1)))\n"
         "m = rip.curvature([0.3, 0.5], [1.0, 0.0], 0.4)\n"
         "g = rip.gap_map([0.5, 1.0], [0.5, 1.5])\n"
         "b = rip.counterexample([0.0, 0.7071], [1.0, 0.0], backend='ipm')\n"

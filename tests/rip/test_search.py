@@ -6,7 +6,7 @@ import pytest
 from certify import rip
 from certify.errors import InputError
 from certify.rip.lmi import dual_lower_bound, lmi_data
-from certify.rip.search import _Objective, SEARCH_SETTINGS
+from certify.rip.search import SEARCH_SETTINGS, _Objective
 
 
 def test_rank_one_reaches_one_half():
@@ -64,7 +64,8 @@ def test_cli_search(tmp_path, capsys):
     from certify.cli import main
 
     out, hist = tmp_path / "best.json", tmp_path / "hist.json"
-    assert main(["search", "--rank", "1", "--rank-star", "1", "--restarts", "1", "--quiet", "-o", str(out), "--history", str(hist)]) == 0
+    assert main(["search", "--rank", "1", "--rank-star", "1", "--restarts", "1", "--quiet", "-o", str(out),
+                 "--history", str(hist)]) == 0
     assert "published" in capsys.readouterr().out
     assert main(["verify", str(out)]) == 0
     assert json.loads(hist.read_text())["history"][0]["restart"] == 0
