@@ -347,7 +347,8 @@ def curvature(
         )
     if not info.accurate:
         res.flags.append("solver_inaccurate")
-        warnings.warn(f"{info.name} reported {info.status!r}; kept because the checked bounds agree to {ub - mu:.1e}", stacklevel=2)
+        warnings.warn(f"{info.name} reported {info.status!r}; kept because the checked bounds agree to {ub - mu:.1e}",
+                      stacklevel=2)
     res.mu, res.mu_upper, res.operator_band_delta, res.grad_norm = mu, ub, band, g
     res.operator = CompactOperator(P, H_hat)
     res.dual = {"y": y_best, "W": sym(W)}
