@@ -2,14 +2,14 @@
 kernel: :func:`load_any` reads a file through the hardened JSON reader
 (:func:`certify.check.schema.read_json_file`) and dispatches on ``format`` and ``kind``:
 
-=========================  ======================================  ==============================================
-``format``                 ``kind``                                object
-=========================  ======================================  ==============================================
-``certify.certificate``    ``bm-sensing/spurious-second-order-point``  :class:`~certify.check.format.Certificate`
-``certify.certificate``    ``nimc/population-hessian``             :class:`~certify.check.nimc.NIMCCertificate`
-``certify.certificate``    ``nmf/segment-convexity``               :class:`~certify.check.nmf.NMFCertificate`
-``certify.curvature``      (any)                                   :class:`~certify.check.curvature.CurvatureFile`
-=========================  ======================================  ==============================================
+=========================  ============================================  ==============================================
+``format``                 ``kind``                                      object
+=========================  ============================================  ==============================================
+``certify.certificate``    ``bm-sensing/spurious-second-order-point``    :class:`~certify.check.format.Certificate`
+``certify.certificate``    ``nimc/population-hessian``                   :class:`~certify.check.nimc.NIMCCertificate`
+``certify.certificate``    ``nmf/segment-convexity``                     :class:`~certify.check.nmf.NMFCertificate`
+``certify.curvature``      (any)                                         :class:`~certify.check.curvature.CurvatureFile`
+=========================  ============================================  ==============================================
 
 Every object has ``kind``, a float verification (``verify()``) and an exact one
 (``verify(exact=True)`` for a BM certificate, ``verify_exact()`` for the others); each checker

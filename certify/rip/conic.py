@@ -14,18 +14,18 @@ column by column, off-diagonal entries times √2 — exactly Clarabel's ``PSDTr
 convention; SCS stores the *lower* triangle column by column, handled by a row permutation).
 The rows, in order:
 
-``G``  the gradient block ``s_G = C^T J^T H e`` (first order, ``q`` rows; a zero cone, or a
-       second-order cone ``(g/2, C^T J^T H e)`` / ``(t, C^T J^T H e)`` with one head row).
-       The components of ``J^T H e`` along the rotation directions ``vec(XΩ)`` vanish for every
-       ``H`` (``𝐗 vec(XΩ) = 0``), so projecting onto the complement ``C`` loses nothing and keeps
-       the equality rows linearly independent (the full ``Nr`` rows are rank-deficient by
-       ``r(r-1)/2``, which makes the KKT system singular); its multiplier ``y_C`` maps back to the
-       kernel's ``y = C y_C``,
-``M``  the Hessian block ``s_M = svec(c_M C^T M(H) C - [t] I)``, a PSD triangle of size
-       ``q = Nr - r(r-1)/2``: ``M(H) = 2 [I_r ⊗ sym(mat(B H e))] + J^T H J`` (½∇²f) on the
-       complement ``C`` of the rotation directions ``XΩ`` (at a first-order point they lie in
-       its null space, so ``C^T M C ⪰ 0`` is ``M ⪰ 0``, with a strictly feasible cone),
-``B1`` ``s = H - (1 - δ) I`` and ``B2`` ``s = (1 + δ) I - H`` (PSD triangles of size ``s``).
+* ``G``: the gradient block ``s_G = C^T J^T H e`` (first order, ``q`` rows; a zero cone, or a
+  second-order cone ``(g/2, C^T J^T H e)`` / ``(t, C^T J^T H e)`` with one head row).
+  The components of ``J^T H e`` along the rotation directions ``vec(XΩ)`` vanish for every
+  ``H`` (``𝐗 vec(XΩ) = 0``), so projecting onto the complement ``C`` loses nothing and keeps
+  the equality rows linearly independent (the full ``Nr`` rows are rank-deficient by
+  ``r(r-1)/2``, which makes the KKT system singular); its multiplier ``y_C`` maps back to the
+  kernel's ``y = C y_C``,
+* ``M``: the Hessian block ``s_M = svec(c_M C^T M(H) C - [t] I)``, a PSD triangle of size
+  ``q = Nr - r(r-1)/2``: ``M(H) = 2 [I_r ⊗ sym(mat(B H e))] + J^T H J`` (½∇²f) on the
+  complement ``C`` of the rotation directions ``XΩ`` (at a first-order point they lie in
+  its null space, so ``C^T M C ⪰ 0`` is ``M ⪰ 0``, with a strictly feasible cone),
+* ``B1``, ``B2``: ``s = H - (1 - δ) I`` and ``s = (1 + δ) I - H`` (PSD triangles of size ``s``).
 
 Every block's coefficients on ``h`` are *dense* per column, so the sparsity pattern of ``A``
 depends only on the structure ``(N, r, q, basis, problem)``; it is built once

@@ -8,7 +8,7 @@ is decided exactly (:mod:`.quadratic`); nothing is rounded, so a failed check is
 (outcome ``"disproved"``) and there is no ``"undecided"`` short of malformed or oversized data.
 
 The claims (each with its verdict in ``report.claims``)
-------------------------------------------------------
+-------------------------------------------------------
 ``delta`` — ``δ(X, Z) <= δ``: with ``e = vec(X X^T - M)`` (``M = Z Z^T`` given exactly, checked
     ``⪰ 0`` of rank ``r*``) and the symmetric ``d² x d²`` operator ``H`` (``vec`` coordinates, all
     ``d x d`` matrices):
