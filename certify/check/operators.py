@@ -22,6 +22,7 @@ space (JMLR19 eq. 20), with the optimal scaling ``t = 2 / (λ_min + λ_max)``, w
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,7 +125,7 @@ def _matb(v, n):
     return _T(v.reshape(v.shape[:-1] + (n, n)))
 
 
-class MeasurementOperator:
+class MeasurementOperator(ABC):
     """Common interface of measurement operators (see the module docstring for conventions)."""
 
     n: int
@@ -156,20 +157,23 @@ class MeasurementOperator:
             raise InputError(f"operator: malformed {kind!r} operator data ({exc})") from exc
         raise InputError(f"operator: unknown type {kind!r}; expected 'explicit' or 'compact'")
 
-    def to_dict(self) -> dict:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def to_dict(self) -> dict:
+        """The operator as a JSON-ready dict (the ``operator`` field of a certificate)."""
 
     # -- spectra ------------------------------------------------------------------------------
-    def spectrum_bounds(self, domain: str = "all") -> tuple[float, float]:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def spectrum_bounds(self, domain: str = "all") -> tuple[float, float]:
+        """Smallest and largest eigenvalue of the Gram matrix ``H`` on ``domain``."""
 
     def rip_constant(self, domain: str = "all") -> RipConstant:
         """RIP constant of the convex sufficient condition, with the optimal scaling."""
         lo, hi = self.spectrum_bounds(_check_domain(domain))
         return rip_from_bounds(lo, hi, domain)
 
-    def scaled(self, t: float) -> MeasurementOperator:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def scaled(self, t: float) -> MeasurementOperator:
+        """The operator with its Gram matrix scaled by ``t``."""
 
     # -- the objective ------------------------------------------------------------------------
     def objective(self, X, Z):

@@ -14,7 +14,7 @@ from certify.curvature_file import CurvatureFile
 from certify.errors import CertificateFormatError
 from certify.rip.curvature import curvature
 
-pytest.importorskip("flint")
+pytest.importorskip("flint", reason="needs python-flint (certify[exact])")
 
 X_HAT = np.array([0.0, 1.0 / np.sqrt(2.0)])
 Z_HAT = np.array([1.0, 0.0])

@@ -21,7 +21,7 @@ from certify.certificates import Certificate, load
 from certify.check.exact import ExactUnavailableError, psd_test, simplest_between, verify_exact
 from certify.operators import CompactOperator, ExplicitOperator
 
-pytest.importorskip("flint")
+pytest.importorskip("flint", reason="needs python-flint (certify[exact])")
 
 CATALOG = Path(__file__).resolve().parents[2] / "counterexamples"
 

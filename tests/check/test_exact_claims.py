@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("flint")
+pytest.importorskip("flint", reason="needs python-flint (certify[exact])")
 
 from certify.certificates import load  # noqa: E402
 from certify.check.exact.claims import verify_certificate_exact  # noqa: E402

@@ -36,7 +36,7 @@ print(json.dumps(out))
 
 @pytest.fixture(scope="module")
 def fresh():
-    pytest.importorskip("flint")
+    pytest.importorskip("flint", reason="needs python-flint (certify[exact])")
     res = subprocess.run([sys.executable, "-c", _SCRIPT, str(ROOT / "counterexamples")], capture_output=True,
                          text=True, cwd=ROOT, check=False)
     assert res.returncode == 0, res.stderr

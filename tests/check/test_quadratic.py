@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("flint")
+pytest.importorskip("flint", reason="needs python-flint (certify[exact])")
 
 from certify.check.exact.algebraic import AlgebraicCertificate, embedded_claims, load_algebraic, verify_algebraic
 from certify.check.exact.quadratic import (

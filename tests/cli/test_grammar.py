@@ -203,7 +203,7 @@ def test_plot_with_an_unknown_format_is_bad_input(cli_run, tmp_path):
 
 
 def test_constants_output_writes_the_json_document(cli_run, tmp_path):
-    pytest.importorskip("flint")
+    pytest.importorskip("flint", reason="needs python-flint (certify[exact])")
     out = tmp_path / "k.json"
     code, stdout, _ = cli_run("constants", "nimc", "-o", out)
     assert code == 0 and f"written: {out}" in stdout
@@ -257,7 +257,7 @@ def test_no_hint_and_no_bar_off_a_terminal(monkeypatch, cli_run):
 
 
 def test_nmf_landscape_announces_the_data_load_and_shows_both_phases(monkeypatch, cli_run):
-    pytest.importorskip("sklearn")
+    pytest.importorskip("sklearn", reason="needs scikit-learn (certify[nmf])")
     _terminal(monkeypatch)
     code, _, err = cli_run("nmf-landscape", "iris", "--pairs", "100", "--steps", "50")
     assert code == 0

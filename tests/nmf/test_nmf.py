@@ -116,7 +116,7 @@ def test_batch_equals_one_by_one():
 @pytest.mark.parametrize("seed", range(3))
 def test_exact_recheck_confirms_the_float_certificate(seed, backend):
     if backend == "flint":
-        pytest.importorskip("flint")
+        pytest.importorskip("flint", reason="needs python-flint (certify[exact])")
     W, H, Ws, Hs, X, M = _instance(10 + seed, n=6, m=5, r=2, masked=seed == 1, planted=seed != 2)
     c = nmf.segment_certificate(W, H, Ws, Hs, X, M)
     chk = nmf.check_segment_certificate(c, W, H, Ws, Hs, X, M, backend=backend)
@@ -373,7 +373,7 @@ def test_star_convexity_toward_solver_optima_and_planted_optimum():
 
 
 def test_masked_solvers_match_sklearn_on_digits_and_handle_90_percent_missing():
-    pytest.importorskip("sklearn")
+    pytest.importorskip("sklearn", reason="needs scikit-learn (certify[nmf])")
     from sklearn.decomposition import NMF
 
     X = nmf.load_digits()
@@ -398,7 +398,7 @@ def test_masked_solvers_match_sklearn_on_digits_and_handle_90_percent_missing():
 
 
 def test_bundled_real_matrices():
-    pytest.importorskip("sklearn")
+    pytest.importorskip("sklearn", reason="needs scikit-learn (certify[nmf])")
     for name in ("iris", "mri"):
         d = nmf.load_real(name)
         assert d.X.ndim == 2 and np.all(d.X >= 0) and d.mask.all() and d.suggested_rank >= 1
