@@ -1,4 +1,6 @@
+import shutil
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -37,3 +39,42 @@ def cli_run(capsys):
         return code, out, err
 
     return run
+
+
+#: flags of the headless system chromium (no network of its own: no updates, sync or first-run pages)
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str | None:
+    """Debian's ``chromium`` (never Playwright's own browser download)."""
+    for candidate in (shutil.which("chromium"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium driven by Playwright's Python package (tests/docs, tests/explore);
+    skipped, with the reason, only when either cannot be had (``.ci/run`` installs both)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("Playwright's Python package is not installed: pip install '.[test]'")
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("Debian's chromium is not installed: apt-get install chromium (.ci/run does it)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -9,6 +9,7 @@ One module per command family, each registering its subcommands on the parser bu
 * :mod:`certify.cli.constants`: ``constants nimc``;
 * :mod:`certify.cli.nmf`: ``nmf-landscape``;
 * :mod:`certify.cli.sweep`: ``sweep KIND``;
+* :mod:`certify.cli.atlas`: ``atlas``; :mod:`certify.cli.explore`: ``explore`` (the browser explorer);
 * :mod:`certify.cli._common`: what they share (parser class, JSON output, one-line errors, the
   validation protocol's options); :mod:`certify.cli.exitcodes`: the exit-code table.
 
@@ -45,7 +46,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import CertifyError, NoCounterexampleError, SolverError, SolverUnavailableError
-from . import _hints, atlas, constants, nmf, sensing, sweep, validate, verify
+from . import _hints, atlas, constants, explore, nmf, sensing, sweep, validate, verify
 from ._common import CLIParser, add_protocol_arguments, fail
 from .exitcodes import (
     EXIT_CODES,
@@ -82,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
                          (verify.add_example, cmd_example), (verify.add_catalog, cmd_catalog),
                          (validate.add_validate, cmd_validate), (sensing.add_curvature, cmd_curvature),
                          (sensing.add_search, cmd_search), (sensing.add_solvers, cmd_solvers),
-                         (atlas.add_atlas, atlas.cmd_atlas)):
+                         (atlas.add_atlas, atlas.cmd_atlas), (explore.add_explore, explore.cmd_explore)):
         add(sub).set_defaults(func=handler)
     constants.add_parser(sub)  # `certify constants nimc`: dispatched through its func default
     nmf.add_parser(sub)  # `certify nmf-landscape`: dispatched through its func default

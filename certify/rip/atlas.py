@@ -347,13 +347,25 @@ class AtlasResult:
 
     @classmethod
     def load(cls, path) -> AtlasResult:
-        import json  # noqa: PLC0415
-        from pathlib import Path  # noqa: PLC0415
+        """Read an atlas file (:meth:`save`) through the kernel's hardened JSON reader; a file that
+        is not one (malformed JSON, another format, rows without ``r``/``r_star``) is an
+        :class:`InputError` naming the file and what is wrong."""
+        from ..check.schema import read_json_file  # noqa: PLC0415
 
-        d = json.loads(Path(path).read_text())
-        if d.get("format") != "certify.atlas":
-            raise InputError(f"{path}: not an atlas file (format {d.get('format')!r})")
-        return cls(rows=d["rows"], params=d["params"], summary=d.get("summary") or {}, elapsed=d.get("elapsed", math.nan),
+        d = read_json_file(path)
+        if not isinstance(d, dict) or d.get("format") != "certify.atlas":
+            fmt = d.get("format") if isinstance(d, dict) else type(d).__name__
+            raise InputError(f"{path}: not an atlas file (format {fmt!r}; expected 'certify.atlas')")
+        rows = d.get("rows")
+        if not isinstance(rows, list) or not isinstance(d.get("params"), dict):
+            raise InputError(f"{path}: an atlas file needs a list 'rows' and an object 'params'")
+        for k, row in enumerate(rows):
+            ok = isinstance(row, dict) and all(isinstance(row.get(key), int) and not isinstance(row.get(key), bool)
+                                               and 1 <= row[key] <= 1000 for key in ("r", "r_star"))
+            if not ok or row["r_star"] > row["r"]:
+                raise InputError(f"{path}: rows[{k}] needs integers 1 <= r_star <= r")
+        summary = d.get("summary") if isinstance(d.get("summary"), dict) else {}
+        return cls(rows=rows, params=d["params"], summary=summary, elapsed=d.get("elapsed", math.nan),
                    created=d.get("created"), machine=d.get("machine", ""))
 
     def table(self) -> str:

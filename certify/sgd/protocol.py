@@ -49,7 +49,8 @@ from ..progress import Progress
 from . import sensing
 
 __all__ = ["Protocol", "Tally", "TrialOutcome", "ValidationRow", "ValidationResult", "validate", "run_trials",
-           "iter_trials", "QUANTILES", "MAX_TRIALS", "CHUNK_BYTES", "chunk_trials", "memory_estimate"]
+           "iter_trials", "trial_streams", "start_points", "classify", "QUANTILES", "MAX_TRIALS", "CHUNK_BYTES",
+           "chunk_trials", "memory_estimate"]
 
 QUANTILES = {"min": 0.0, "p5": 0.05, "median": 0.5, "p95": 0.95, "max": 1.0}
 #: the outcome counts of a row, in order
@@ -250,15 +251,11 @@ def iter_trials(op, Xs, Z, gamma: float, trials: int, seed: int, *, init_scale: 
     n, r = Xs.shape
     chunk = chunk_trials(n, r) if chunk is None else max(1, int(chunk))
     nchunks = -(-int(trials) // chunk)
-    key = [int(seed), int(round(float(gamma) * 2**32))]
-    rng = np.random.default_rng(key)
-    stream_seed = int(np.random.SeedSequence(key + [1]).generate_state(1, dtype=np.uint32)[0])
+    rng, stream_seed = trial_streams(seed, gamma)
     for ci in range(nchunks):
         first = ci * chunk
         c = min(chunk, trials - first)
-        X0 = init_scale * rng.standard_normal((c, n, r))
-        X0 *= gamma
-        X0 += (1.0 - gamma) * Xs[None]
+        X0 = start_points(rng, Xs, gamma, c, init_scale)
         cb = None
         if progress is not None:
             def cb(done, total=None, _ci=ci):  # noqa: ANN001 - per-chunk step count -> overall
@@ -269,14 +266,38 @@ def iter_trials(op, Xs, Z, gamma: float, trials: int, seed: int, *, init_scale: 
         else:
             res = sensing.gd(op, Z, X0, steps=steps, step_size=step_size, decay=decay, progress=cb)
         del X0
-        err = np.atleast_1d(sensing.distance_to_solutions(res.X, Z))
-        dsp = np.atleast_1d(sensing.distance_to_orbit(res.X, Xs))
-        div = np.asarray(res.diverged)
+        out = classify(res.X, res.diverged, Xs, Z, tol=tol, tol_spurious=tol_spurious)
         del res
-        succ = err <= tol
-        spur = ~succ & ~div & (dsp <= tol_spurious)
-        other = ~succ & ~div & ~spur
-        yield first, TrialOutcome(errors=err, success=succ, spurious=spur, diverged=div, other=other)
+        yield first, out
+
+
+def trial_streams(seed: int, gamma: float) -> tuple[np.random.Generator, int]:
+    """The random streams of the trials of ``(seed, γ)``: the generator of the starts
+    (``default_rng([seed, round(γ 2³²)])``) and the SGD stream seed (``SeedSequence([seed, round(γ 2³²), 1])``)."""
+    key = [int(seed), int(round(float(gamma) * 2**32))]
+    return np.random.default_rng(key), int(np.random.SeedSequence(key + [1]).generate_state(1, dtype=np.uint32)[0])
+
+
+def start_points(rng: np.random.Generator, Xs, gamma: float, count: int, init_scale: float) -> np.ndarray:
+    """``count`` starts ``(1 − γ) X_s + γ W``, ``W`` iid ``N(0, init_scale²)`` drawn from ``rng``."""
+    n, r = Xs.shape
+    X0 = init_scale * rng.standard_normal((int(count), n, r))
+    X0 *= gamma
+    X0 += (1.0 - gamma) * Xs[None]
+    return X0
+
+
+def classify(X, diverged, Xs, Z, *, tol: float = 1e-3, tol_spurious: float = 0.1) -> TrialOutcome:
+    """The outcome of every trial ending at ``X`` (``(trials, n, r)``): success when the relative
+    distance to the global set ``{Z R}`` is at most ``tol``; at the spurious point when not, not
+    diverged, and within ``tol_spurious`` of the orbit ``{X_s R}``; else diverged or other."""
+    err = np.atleast_1d(sensing.distance_to_solutions(X, Z))
+    dsp = np.atleast_1d(sensing.distance_to_orbit(X, Xs))
+    div = np.atleast_1d(np.asarray(diverged, dtype=bool))
+    succ = err <= tol
+    spur = ~succ & ~div & (dsp <= tol_spurious)
+    other = ~succ & ~div & ~spur
+    return TrialOutcome(errors=err, success=succ, spurious=spur, diverged=div, other=other)
 
 
 def run_trials(op, Xs, Z, gamma: float, trials: int, seed: int, *, init_scale: float, method: str, steps: int,

@@ -107,12 +107,17 @@ class RunResult:
 
     ``X`` has shape ``(trials, n, r)``; ``f`` the final objective; ``diverged`` marks trials whose
     iterate stopped being finite (frozen there, ``f = inf``); ``settings`` records the protocol.
+    ``path`` (only with ``record_every``): the iterates at steps ``0, record_every, 2 record_every,
+    ..., steps``, shape ``(snapshots, trials, n, r)``; ``path_steps`` the step of each snapshot.
+    Recording does not change the run: the trajectories are those of the same run without it.
     """
 
     X: np.ndarray
     f: np.ndarray
     diverged: np.ndarray
     settings: dict = field(default_factory=dict)
+    path: np.ndarray | None = None
+    path_steps: np.ndarray | None = None
 
 
 def measurement_count(operator) -> int:
@@ -189,7 +194,23 @@ def check_run_args(operator, method, steps, step_size, decay, batch=None):
     return steps, step_size, decay, batch
 
 
-def _run(operator, Z, X0, steps, step_size, decay, batch, seed, method, progress=None, first_trial=0):
+#: largest number of snapshots ``record_every`` may ask for (``steps / record_every + 1``)
+MAX_SNAPSHOTS = 10_000
+
+
+def _check_record(record_every, steps: int, trials: int, n: int, r: int) -> int | None:
+    if record_every is None:
+        return None
+    every = integer(record_every, "record_every", lo=1)
+    snaps = steps // every + 1 + (steps % every > 0)
+    if snaps > MAX_SNAPSHOTS or 8 * snaps * trials * n * r > MAX_INSTANCE_BYTES:
+        raise InputError(f"record_every: {every} records {snaps:,} snapshots of {trials:,} x {n} x {r} iterates; "
+                         f"accepted at most {MAX_SNAPSHOTS:,} snapshots and {MAX_INSTANCE_BYTES // 2**30} GiB")
+    return every
+
+
+def _run(operator, Z, X0, steps, step_size, decay, batch, seed, method, progress=None, first_trial=0,
+         record_every=None):
     from . import kernels as _kernels  # noqa: PLC0415 - numba compiles on first use
 
     op = _check_operator(operator)
@@ -198,6 +219,8 @@ def _run(operator, Z, X0, steps, step_size, decay, batch, seed, method, progress
         raise InputError(f"Z: expected {op.n} rows to match the operator, got shape {Z.shape}")
     steps, step_size, decay, batch = check_run_args(op, method, steps, step_size, decay, batch)
     X, single = _start(X0, op.n)
+    record_every = _check_record(record_every, steps, *X.shape)
+    path, path_steps = ([X.copy()], [0]) if record_every else (None, None)
     if step_size is None:
         step_size = default_step_size(op, Z, method, batch or 1)
     settings = {"method": method, "steps": int(steps), "step_size": float(step_size),
@@ -216,10 +239,17 @@ def _run(operator, Z, X0, steps, step_size, decay, batch, seed, method, progress
         bsz = 0 if method == "gd" else int(batch)
         done = 0
         chunk = max(1, steps // 100) if progress else steps
+        if record_every:
+            chunk = min(chunk, record_every)
         while done < steps:
-            k = min(chunk, steps - done)
+            # a chunk never crosses a multiple of record_every; the kernel continues each trial's
+            # stream and step count (k0 = done), so chunking does not change the trajectories
+            k = min(chunk, steps - done, record_every - done % record_every if record_every else steps)
             _kernels.run_steps(sys_.S, sys_.b, X, state, status, done, k, float(step_size), tau, bsz)
             done += k
+            if record_every and (done % record_every == 0 or done == steps):
+                path.append(X.copy())
+                path_steps.append(done)
             if progress:
                 progress(done, steps)
     else:  # vectorized GD with the low-rank formulas (any n)
@@ -231,6 +261,9 @@ def _run(operator, Z, X0, steps, step_size, decay, batch, seed, method, progress
             bad = live.copy()
             bad[live] = ~np.all(np.isfinite(X[live]), axis=(1, 2))
             status[bad] = 1
+            if record_every and ((k + 1) % record_every == 0 or k + 1 == steps):
+                path.append(X.copy())
+                path_steps.append(k + 1)
             if progress and (k + 1) % 100 == 0:
                 progress(k + 1, steps)
     diverged = status != 0
@@ -238,29 +271,37 @@ def _run(operator, Z, X0, steps, step_size, decay, batch, seed, method, progress
     if np.any(~diverged):
         f[~diverged] = op.objective(X[~diverged], Z)
     res = RunResult(X=X, f=f, diverged=diverged, settings=settings)
+    if record_every:
+        res.path, res.path_steps = np.stack(path), np.asarray(path_steps)
+        settings["record_every"] = int(record_every)
     if single:
         res.X = X[0]
+        if record_every:
+            res.path = res.path[:, 0]
     return res
 
 
 def gd(operator, Z, X0, *, steps: int = 1000, step_size: float | None = None, decay: float | None = None,
-       progress=None) -> RunResult:
+       progress=None, record_every: int | None = None) -> RunResult:
     """Full-batch gradient descent ``X ← X - η_k ∇f(X)`` from ``X0`` (``(n, r)`` or a batch
-    ``(trials, n, r)``); ``η_k = step_size / (1 + k / decay)`` (constant when ``decay`` is None)."""
-    return _run(operator, Z, X0, steps, step_size, decay, None, 0, "gd", progress)
+    ``(trials, n, r)``); ``η_k = step_size / (1 + k / decay)`` (constant when ``decay`` is None).
+    ``record_every``: keep the iterates every that many steps (``RunResult.path``)."""
+    return _run(operator, Z, X0, steps, step_size, decay, None, 0, "gd", progress, record_every=record_every)
 
 
 def sgd(operator, Z, X0, *, steps: int = 1000, step_size: float | None = None, batch: int = 1,
-        seed: int = 0, decay: float | None = None, progress=None, first_trial: int = 0) -> RunResult:
+        seed: int = 0, decay: float | None = None, progress=None, first_trial: int = 0,
+        record_every: int | None = None) -> RunResult:
     """Minibatch SGD: each step samples ``batch`` measurements (an integer in ``[1, m]``, ``m`` the
     operator's number of measurements, :func:`measurement_count`) uniformly with replacement.
 
     Deterministic for a given ``seed`` (an integer in ``[0, 2^64 - 1]``) whatever the number of
     threads: one random stream per trial, derived from ``(seed, first_trial + trial index)``, so
-    trials split into chunks (``first_trial`` = the chunk's offset) run exactly as in one batch."""
+    trials split into chunks (``first_trial`` = the chunk's offset) run exactly as in one batch.
+    ``record_every``: keep the iterates every that many steps (``RunResult.path``; the same run)."""
     seed = integer(seed, "seed", lo=0, hi=MAX_SEED)
     first_trial = integer(first_trial, "first_trial", lo=0, hi=2**62)
-    return _run(operator, Z, X0, steps, step_size, decay, batch, seed, "sgd", progress, first_trial)
+    return _run(operator, Z, X0, steps, step_size, decay, batch, seed, "sgd", progress, first_trial, record_every)
 
 
 def _check_flag(value, name: str) -> bool:

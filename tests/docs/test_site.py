@@ -9,6 +9,7 @@ rendered the mathematics page, no page asks for anything outside the site, no pa
 outside the repository.  A screenshot of the front page is written to ``docs/screenshots/front.png``
 when it is missing or when ``CERTIFY_UPDATE_SCREENSHOTS=1``.
 
+The ``browser`` fixture (``tests/conftest.py``) is Debian's chromium through Playwright.
 Skipped, with the reason, only when Playwright or Chromium cannot be had (``.ci/run`` installs
 both: ``pip install ".[test]"`` and ``apt-get install chromium``).
 """
@@ -32,40 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 HTML = DOCS / "_build" / "html"
 SCREENSHOT = DOCS / "screenshots" / "front.png"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 MAX_PAGES = 500  # the crawl is bounded (the site has about 40 pages)
-
-
-def chromium_path() -> str | None:
-    for candidate in (shutil.which("chromium"), "/usr/bin/chromium"):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("Playwright's Python package is not installed: pip install '.[test]'")
-    executable = chromium_path()
-    if executable is None:
-        pytest.skip("Debian's chromium is not installed: apt-get install chromium (.ci/run does it)")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture(scope="module")

@@ -57,14 +57,12 @@ def test_an_atlas_of_another_format_is_an_input_error(cli_run, no_serving, tmp_p
     _one_line_error(*cli_run("explore", "--atlas", p), "not an atlas file")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: AtlasResult.load lets JSONDecodeError through: exit 5 'internal error'")
 def test_a_malformed_atlas_is_an_input_error(cli_run, no_serving, tmp_path):
     p = tmp_path / "garbage.json"
     p.write_text("not json {")
     _one_line_error(*cli_run("explore", "--atlas", p), "garbage.json")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: server._check_host accepts any name part containing '-' (spaces included)")
 def test_a_host_name_with_a_space_is_refused(cli_run, no_serving):
     _one_line_error(*cli_run("explore", "--host", "bad host-name"), "host")
 

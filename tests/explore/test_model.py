@@ -111,8 +111,6 @@ def test_point_view_refuses_global_colinear_and_bad_points(x):
         model.point_view(x)
 
 
-@pytest.mark.xfail(strict=True, raises=(ValueError, TypeError),
-                   reason="bug: model._vec2 lets numpy's ValueError/TypeError through for non-numeric input")
 @pytest.mark.parametrize("x", ["abc", ["a", "b"], {"a": 1}])
 def test_point_view_refuses_non_numeric_points_with_input_error(x):
     with pytest.raises(InputError):
@@ -305,7 +303,6 @@ def test_check_upload_size_limit():
     assert not at_limit.ok and "MiB" not in at_limit.error
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="bug: check_upload(str) raises TypeError from bytes(str)")
 def test_check_upload_of_text_does_not_raise():
     rep = model.check_upload("{}")
     assert not rep.ok
@@ -351,8 +348,6 @@ def test_atlas_view_refuses_a_file_of_another_format(tmp_path):
         model.atlas_view(p)
 
 
-@pytest.mark.xfail(strict=True, raises=(ValueError, KeyError, AttributeError),
-                   reason="bug: AtlasResult.load lets json/Key/Attribute errors through for malformed files")
 @pytest.mark.parametrize("text", ["not json {", "[1, 2]", '{"format": "certify.atlas"}'])
 def test_atlas_view_refuses_a_malformed_file_with_a_certify_error(tmp_path, text):
     p = tmp_path / "atlas.json"
