@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import Subparsers
+from ._common import Subparsers, add_json_flag
 from .exitcodes import EXIT_OK
 
 __all__ = ["add_explore", "cmd_explore"]
@@ -25,6 +25,7 @@ def add_explore(sub: Subparsers) -> argparse.ArgumentParser:
                         "(default: results/atlas.json when it exists here)")
     e.add_argument("--grid", type=int, default=61, metavar="N",
                    help="points per side of the delta heat map (default 61; 3..401)")
+    add_json_flag(e)  # the address as one JSON line ({"url": ..., "host": ..., "port": ...}) once serving
     return e
 
 
@@ -36,5 +37,5 @@ def cmd_explore(args: argparse.Namespace) -> int:
     require_panel()
     integer(args.grid, "--grid", lo=3, hi=401)
     atlas = args.atlas if args.atlas is not None else read_atlas_default()
-    serve(args.host, args.port, atlas, args.grid)
+    serve(args.host, args.port, atlas, args.grid, json_line=args.json)
     return EXIT_OK

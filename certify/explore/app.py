@@ -113,9 +113,13 @@ class Explorer:
         self._build_trap_page()
         self._build_atlas_page()
         self._build_files_page()
+        self.tabs = None
+        self._stale = True
         self.tabs = pn.Tabs(("The spurious point", self.page_point), ("Trapped or not", self.page_trap),
                             ("The atlas", self.page_atlas), ("Certificates", self.page_files), dynamic=False)
-        self.set_point(model.X_DEFAULT)  # also sets the second page (curvature, SGD)
+        self.tabs.param.watch(self._on_tab, "active")
+        self.set_point(model.X_DEFAULT)
+        self._follow_point()  # the second page of the default point
         self.select_cell(2, 1)
 
     # -- errors --------------------------------------------------------------------------------
@@ -190,15 +194,16 @@ class Explorer:
         # value_input follows every keystroke (value only on Enter or blur, which may arrive after the click)
         self.set_point(model.parse_point(self.x1.value_input, self.x2.value_input))
 
-    def set_point(self, x):
-        """Compute and show everything of the first page for ``x`` (also resets the other pages)."""
+    def set_point(self, x, follow: bool = True):
+        """Compute and show everything of the first page for ``x``; ``follow``: then (on the next
+        server tick) the second page for the new point."""
         t0 = time.perf_counter()
         pv = model.point_view(np.asarray(x, dtype=float), self.z)
         self.point = pv
         self.mark.data = {"x": [pv.x[0]], "y": [pv.x[1]]}
         for w, v in ((self.x1, pv.x[0]), (self.x2, pv.x[1])):
             w.value = w.value_input = repr(float(v))
-        logF = np.log10(1.0 + pv.F)
+        logF = np.log10(1.0 + pv.F).astype(np.float32)  # half the bytes to the browser
         self.land_img.data = {"image": [logF]}
         self.land_map.low, self.land_map.high = float(logF.min()), float(logF.max())
         self.land_crit.data = {"x": [c.x[0] for c in pv.critical], "y": [c.x[1] for c in pv.critical],
@@ -225,10 +230,17 @@ class Explorer:
             f"(SDP {1000 * pv.timings['counterexample']:.0f} ms)</div>")
         self.timings["point"] = time.perf_counter() - t0
         # the second page follows the point: δ just above δ(x̂), SGD on the new operator
-        if hasattr(self, "delta_slider"):
-            self._later(self.err_trap, self._follow_point)  # page 1 reaches the browser first
+        # the second page follows the point when it is shown (computed now if it is the open tab)
+        self._stale = True
+        if follow and getattr(self, "tabs", None) is not None and self.tabs.active == 1:
+            self._later(self.err_trap, self._follow_point)
+
+    def _on_tab(self, event) -> None:
+        if event.new == 1 and self._stale:
+            self._later(self.err_trap, self._follow_point)
 
     def _follow_point(self):
+        self._stale = False
         d = min(0.99, round(self.point.delta + 0.05, 3))
         if self.delta_slider.value != d:
             self.delta_slider.value = d  # triggers set_delta
@@ -296,7 +308,8 @@ class Explorer:
         self.curv_info.object = (
             f"<div style='font-size:1.2em'>δ = {cv.delta:g}: <b style='color:{color}'>{_span('curv-state', cv.state)}"
             f"</b> &nbsp; {mu}</div><div>{html.escape(cv.message)}</div>"
-            f"<div>δ(x̂, ẑ) = {_fmt(self.point.delta)} (first page)</div>")
+            f"<div>δ(x̂, ẑ) = {_span('curv-point-delta', _fmt(self.point.delta))} at x̂ = "
+            f"({self.point.x[0]:.6g}, {self.point.x[1]:.6g}) (first page)</div>")
         self.prof_now.data = {"delta": [cv.delta], "mu": [cv.mu if cv.mu is not None else np.nan]}
         self.timings["curvature"] = time.perf_counter() - t0
         self.run_sgd()
@@ -305,14 +318,8 @@ class Explorer:
         """μ*(δ) at 12 values around δ(x̂, ẑ) (the curve of the second page)."""
         d0 = self.point.delta
         ds = np.unique(np.clip(np.concatenate([np.linspace(d0 - 0.1, d0 + 0.2, 11), [d0]]), 0.0, 0.99))
-        mus = []
-        for d in ds:
-            try:
-                cv = model.curvature_view(self.point.x, self.z, float(d))
-                mus.append(np.nan if cv.mu is None else cv.mu)
-            except CertifyError:
-                mus.append(np.nan)
-        self.prof_src.data = {"delta": list(ds), "mu": mus}
+        ds, mus = model.mu_profile(self.point.x, self.z, ds)
+        self.prof_src.data = {"delta": list(ds), "mu": list(mus)}
 
     def _sgd_certificate(self):
         if self.curv is not None and self.curv.state == "strict":
@@ -336,7 +343,7 @@ class Explorer:
                                "color": list(colors[:show])}
         self.ends_src.data = {"x": P[-1, :, 0], "y": P[-1, :, 1], "color": list(colors[:show])}
         grid, F = model.landscape(cert.operator, self.z)
-        logF = np.log10(1.0 + F)
+        logF = np.log10(1.0 + F).astype(np.float32)
         self.trap_img.data = {"image": [logF]}
         self.trap_map.low, self.trap_map.high = float(logF.min()), float(logF.max())
         crit = model.critical_points(cert.operator, self.z, known=(cert.X[:, 0], -cert.X[:, 0], self.z, -self.z))

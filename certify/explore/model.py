@@ -38,7 +38,7 @@ __all__ = [
     "Z_DEFAULT", "X_DEFAULT", "EXTENT", "MAX_UPLOAD_BYTES", "MAX_GRID", "MAX_TRIALS",
     "parse_number", "parse_point",
     "PlaneMap", "plane_map", "PointView", "CriticalPoint", "point_view", "critical_points", "landscape",
-    "CurvatureView", "curvature_view", "TrialsView", "sgd_trials",
+    "CurvatureView", "curvature_view", "mu_profile", "TrialsView", "sgd_trials",
     "AtlasView", "atlas_view", "atlas_cell", "prove_threshold", "UploadReport", "check_upload",
 ]
 
@@ -358,6 +358,25 @@ def curvature_view(x, z, delta) -> CurvatureView:
     return CurvatureView(delta, "strict", mu, ub, None, res, cert,
                          f"strict spurious local minimum: a {delta:g}-RIP operator with ∇f(x̂) = 0 and "
                          f"λ_min(∇²f(x̂)) = μ*(δ) = {mu:.6g} (certificate verified)", dt)
+
+
+def mu_profile(x, z, deltas) -> tuple[np.ndarray, np.ndarray]:
+    """``(deltas, mu)``: μ*(δ) at ``x`` for each δ (the lower end of the checked bracket of
+    :func:`certify.rip.curvature`, no certificate built; NaN where no operator has ``∇f(x) = 0``
+    or the solve failed)."""
+    from ..rip import curvature  # noqa: PLC0415
+
+    x, z = _vec2(x, "x"), _vec2(z, "z")
+    ds = np.asarray([parse_number(d, "delta", lo=0.0, hi=0.999999) for d in np.atleast_1d(deltas)])
+    mus = np.full(len(ds), np.nan)
+    for k, d in enumerate(ds):
+        try:
+            res = curvature(x, z, float(d), certificate=False)
+        except CertifyError:
+            continue
+        if res.feasible:
+            mus[k] = float(res.mu)
+    return ds, mus
 
 
 # -- SGD trials --------------------------------------------------------------------------------------

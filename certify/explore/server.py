@@ -9,9 +9,12 @@ one closes that browser's connection, never the server.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import json
 import logging
 import re
+import socket
 import sys
 
 from ..errors import InputError
@@ -52,6 +55,16 @@ def _check_host(host: str) -> str:
     return host
 
 
+def _free_port(host: str) -> int:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family) as s:
+            s.bind((host, 0))
+            return int(s.getsockname()[1])
+    except OSError as exc:
+        raise InputError(f"host {host}: cannot bind ({exc.strerror or exc})") from None
+
+
 def make_server(host: str = "127.0.0.1", port: int = 5006, atlas=None, plane_size: int = 61):
     """A started-later Bokeh server for the explorer (``server.start()``, ``server.io_loop.start()``);
     ``port = 0`` picks a free port (``server.port`` says which).  The δ heat map is computed here,
@@ -63,34 +76,48 @@ def make_server(host: str = "127.0.0.1", port: int = 5006, atlas=None, plane_siz
 
     if atlas is not None:
         model.atlas_view(atlas)  # a bad atlas file is an error now, not a message in every page
-    app.plane_cached(plane_size)
-    # warm up the SDP core, the curvature SDP and the SGD kernel (numba) before the first click
-    view = model.point_view(model.X_DEFAULT)
-    model.sgd_trials(view.certificate, 0.1, trials=2, steps=2)
-    model.curvature_view(view.x, view.z, 0.55)
     pn.extension(notifications=False)
+    if port == 0:  # a free port now, so that the allowed websocket origins can name it
+        port = _free_port(host)
     origins = ["*"] if host in ("0.0.0.0", "::") else [f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
+    logging.getLogger("bokeh").setLevel(logging.ERROR)  # serve() prints its own line on a wildcard host
     try:
         server = pn.serve({"/": lambda: app.build(atlas, plane_size)}, port=port, address=host,
-                          websocket_origin=origins if port else ["*"], show=False, start=False,
+                          websocket_origin=origins, show=False, start=False,
                           title="certify explore", verbose=False,
-                          websocket_max_message_size=WEBSOCKET_MAX_BYTES)
+                          websocket_max_message_size=WEBSOCKET_MAX_BYTES, reuse_port=False)
     except OSError as exc:
         raise InputError(f"port {port} on {host}: {exc.strerror or exc} (choose another with --port)") from None
+    # the port is bound (a busy one failed at once); now the work before the first session
+    try:
+        app.plane_cached(plane_size)
+        # warm up the SDP core, the curvature SDP and the SGD kernel (numba) before the first click
+        view = model.point_view(model.X_DEFAULT)
+        model.sgd_trials(view.certificate, 0.1, trials=2, steps=2)
+        model.curvature_view(view.x, view.z, 0.55)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            server.stop()
+        raise
     return server
 
 
-def serve(host: str = "127.0.0.1", port: int = 5006, atlas=None, plane_size: int = 61, out=None) -> None:
-    """Serve until interrupted; print the address (to ``out``, default stdout)."""
+def serve(host: str = "127.0.0.1", port: int = 5006, atlas=None, plane_size: int = 61, out=None, *,
+          json_line: bool = False) -> None:
+    """Serve until interrupted; print the address (to ``out``, default stdout; ``json_line``: as one
+    JSON object ``{"url", "host", "port"}``)."""
     out = out or sys.stdout
     server = make_server(host, port, atlas, plane_size)
     server.start()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    print(f"certify explore: serving on http://{shown}:{server.port}/ (Ctrl-C stops it)", file=out, flush=True)
+    url = f"http://{shown}:{server.port}/"
+    if json_line:
+        print(json.dumps({"url": url, "host": host, "port": server.port}), file=out, flush=True)
+    else:
+        print(f"certify explore: serving on {url} (Ctrl-C stops it)", file=out, flush=True)
     if host in ("0.0.0.0", "::"):
         print("certify explore: listening on every network interface: anyone on this network can open it",
               file=out, flush=True)
-    logging.getLogger("bokeh").setLevel(logging.WARNING)
     try:
         server.io_loop.start()
     finally:

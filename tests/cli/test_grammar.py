@@ -22,7 +22,7 @@ CERT = ROOT / "counterexamples" / "zhang2018_sdp.json"
 #: every command (leaf parsers, "sweep KIND" for the sweep kinds): a new command is added here, with
 #: the shared options it has
 KNOWN = {"counterexample", "verify", "example", "catalog", "validate", "curvature", "search", "solvers", "constants",
-         "nmf-landscape", "atlas", "sweep rank1-grid", "sweep curvature-map", "sweep search-restarts",
+         "nmf-landscape", "atlas", "explore", "sweep rank1-grid", "sweep curvature-map", "sweep search-restarts",
          "sweep validation"}
 #: the commands that have each shared option
 OUTPUT = {"counterexample", "example", "validate", "curvature", "search", "constants", "nmf-landscape", "atlas",

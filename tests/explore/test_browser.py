@@ -189,8 +189,10 @@ def _set_slider(page, css: str, value: str) -> None:
 
 
 def test_delta_slider_crosses_the_threshold(page):
-    _tab(page, "Trapped or not")
-    d0 = float(_text(page, ".delta-value"))
+    d0_text = _text(page, ".delta-value")
+    _tab(page, "Trapped or not")  # the second page follows the first page's point when it is opened
+    _wait_for(page, ".curv-point-delta", lambda t: t == d0_text, f"the first page's delta {d0_text}")
+    d0 = float(d0_text)
     _wait_for(page, ".curv-state", lambda t: t == "strict", "strict above the threshold (the default)")
     _set_slider(page, "delta-slider", f"{d0 - 0.05:.3f}")
     _wait_for(page, ".curv-state", lambda t: t == "none", "none below the threshold")

@@ -71,3 +71,13 @@ def test_without_panel_the_error_names_the_extra(cli_run, monkeypatch):
     monkeypatch.setitem(sys.modules, "panel", None)  # `import panel` raises ImportError
     monkeypatch.setattr("certify.explore.server.serve", refuse)
     _one_line_error(*cli_run("explore"), "certify[explore]")
+
+
+def test_a_busy_port_is_an_input_error_at_once(cli_run, no_serving):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        _one_line_error(*cli_run("explore", "--port", str(port)), "in use", str(port))
