@@ -185,7 +185,7 @@ def benchmarks_list() -> str:
 
 
 # --- the API reference -----------------------------------------------------------------------
-API_PACKAGES = ("check", "rip", "sgd", "nimc", "nmf", "sweep")
+API_PACKAGES = ("check", "rip", "sgd", "nimc", "nmf", "sweep", "explore")
 
 
 def api_modules(package: str) -> list[str]:
