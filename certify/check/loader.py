@@ -11,6 +11,10 @@ kernel: :func:`load_any` reads a file through the hardened JSON reader
 ``certify.curvature``      (any)                                         :class:`~certify.check.curvature.CurvatureFile`
 =========================  ============================================  ==============================================
 
+and ``format = "certify.algebraic-certificate"`` (kind ``bm-sensing/sharp-threshold``): an exact
+sharp-threshold certificate over Q(sqrt(m)),
+:class:`~certify.check.exact.algebraic.AlgebraicCertificate`.
+
 Every object has ``kind``, a float verification (``verify()``) and an exact one
 (``verify(exact=True)`` for a BM certificate, ``verify_exact()`` for the others); each checker
 rejects a file whose numbers its data do not certify.  Anything else is refused with the BM
@@ -22,9 +26,12 @@ from __future__ import annotations
 from .format import KIND as BM_KIND
 from .kindfile import NIMC_KIND, NMF_KIND
 
-__all__ = ["KINDS", "BM_KIND", "NIMC_KIND", "NMF_KIND", "CURVATURE_FORMAT", "from_dict_any", "load_any", "kind_of"]
+__all__ = ["KINDS", "BM_KIND", "NIMC_KIND", "NMF_KIND", "CURVATURE_FORMAT", "ALGEBRAIC_FORMAT", "from_dict_any", "load_any",
+           "kind_of"]
 
 CURVATURE_FORMAT = "certify.curvature"
+#: the exact sharp-threshold certificates over Q(sqrt(m)) (:mod:`certify.check.exact.algebraic`)
+ALGEBRAIC_FORMAT = "certify.algebraic-certificate"
 #: the kinds of ``format = "certify.certificate"`` files, with a word on each
 KINDS = {
     BM_KIND: "BM sensing: a delta-RIP operator with a spurious second-order critical point",
@@ -39,6 +46,10 @@ def from_dict_any(d):
         from .curvature import CurvatureFile  # noqa: PLC0415
 
         return CurvatureFile.from_dict(d)
+    if isinstance(d, dict) and d.get("format") == ALGEBRAIC_FORMAT:
+        from .exact.algebraic import AlgebraicCertificate  # noqa: PLC0415 - pure Python, no flint to read it
+
+        return AlgebraicCertificate.from_dict(d)
     kind = d.get("kind") if isinstance(d, dict) else None
     if kind == NIMC_KIND:
         from .nimc import NIMCCertificate  # noqa: PLC0415

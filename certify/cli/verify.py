@@ -111,17 +111,45 @@ def _verify_kind_file(args: argparse.Namespace, cert) -> int:
     return EXIT_OK if report.ok else EXIT_NEGATIVE
 
 
+def _verify_algebraic_file(args: argparse.Namespace, cert) -> int:
+    """``certify verify`` on an exact sharp-threshold certificate over Q(sqrt(m)) (format
+    ``certify.algebraic-certificate``): ``--exact`` decides every claim in the field; without it,
+    the float verifier on the operator rounded to floats."""
+    from ..check.exact.algebraic import KIND  # noqa: PLC0415
+
+    head = f"certificate: {cert.name} ({KIND}, over {cert.field.name})" if cert.name else f"certificate ({KIND})"
+    if args.exact:
+        ereport = cert.verify(exact=True)
+        if args.json:
+            print_json({"file": str(args.file), "kind": KIND, "outcome": ereport.outcome, "reason": ereport.reason,
+                        "exact": ereport.to_dict()})
+        else:
+            print(head)
+            print(ereport.summary())
+        return exact_exit_code(ereport.outcome)
+    report = cert.verify(exact=False, domain=args.domain)
+    if args.json:
+        print_json({"file": str(args.file), "kind": KIND, "valid": report.ok, "failures": report.failures,
+                    "report": report.to_dict()})
+    else:
+        print(head)
+        print(report.summary())
+    return EXIT_OK if report.ok else EXIT_NEGATIVE
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """``certify verify FILE``: any certificate file (BM sensing, NIMC, NMF: one reader,
     :func:`certify.check.load_any`) or a curvature result file, float or ``--exact``."""
     from ..check.format import Certificate  # noqa: PLC0415
-    from ..check.loader import from_dict_any  # noqa: PLC0415
+    from ..check.loader import ALGEBRAIC_FORMAT, from_dict_any  # noqa: PLC0415
     from ..check.schema import read_json_file  # noqa: PLC0415
 
     d = read_json_file(args.file)
     if isinstance(d, dict) and d.get("format") == "certify.curvature":
         return _verify_curvature_file(args, d)
     cert = from_dict_any(d)
+    if isinstance(d, dict) and d.get("format") == ALGEBRAIC_FORMAT:
+        return _verify_algebraic_file(args, cert)
     if not isinstance(cert, Certificate):
         return _verify_kind_file(args, cert)
     if args.exact:

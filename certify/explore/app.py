@@ -413,7 +413,7 @@ class Explorer:
 
     def select_cell(self, r, r_star):
         c = model.atlas_cell(self.atlas, r, r_star)
-        self.cell, self.cell_cert = c, None
+        self.cell, self.cell_cert, self._cell_file = c, None, None
         X, Z = c["X"], c["Z"]
         st = c["status"]
         if st is None:
@@ -447,7 +447,11 @@ class Explorer:
         if self.cell_cert is None:
             self.err_atlas.object = '<div class="error-message">prove the threshold first (the button above)</div>'
             return None
-        return io.StringIO(model.certificate_json(self.cell_cert))
+        # the catalog's form: the family's certificate with the proved one in formulation.algebraic,
+        # readable by `certify verify` (float) and `certify verify --exact`
+        if getattr(self, "_cell_file", None) is None:
+            self._cell_file = model.threshold_file(self.cell["r"], self.cell["r_star"])
+        return io.StringIO(model.certificate_json(self._cell_file))
 
     # -- page 4 --------------------------------------------------------------------------------
     def _build_files_page(self):

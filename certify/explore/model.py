@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,7 @@ __all__ = [
     "parse_number", "parse_point",
     "PlaneMap", "plane_map", "PointView", "CriticalPoint", "point_view", "critical_points", "landscape",
     "CurvatureView", "curvature_view", "mu_profile", "TrialsView", "sgd_trials",
-    "AtlasView", "atlas_view", "atlas_cell", "prove_threshold", "UploadReport", "check_upload",
+    "AtlasView", "atlas_view", "atlas_cell", "prove_threshold", "threshold_file", "UploadReport", "check_upload",
 ]
 
 #: the ground truth of the plane (``ẑ = e_1``) and the default spurious point (Zhang et al. 2018:
@@ -438,7 +439,7 @@ def sgd_trials(certificate, gamma, *, trials=300, steps=SGD_STEPS, decay=SGD_DEC
 def _int_text(v, name: str):
     if isinstance(v, str):
         t = v.strip()
-        if not t.lstrip("+").isdigit():
+        if not re.fullmatch(r"\+?[0-9]{1,18}", t):
             raise InputError(f"{name}: {t[:40]!r} is not a whole number")
         return int(t)
     return v
@@ -495,6 +496,17 @@ def atlas_cell(view: AtlasView, r, r_star) -> dict:
             "threshold_expression": f"1/(1 + sqrt({r_star}/{r}))", "X": X, "Z": Z, "status": status}
 
 
+def threshold_file(r, r_star):
+    """The cell's certificate file as the catalog writes it (:mod:`certify.rip.catalog`): the orthogonal
+    family's lifted certificate (float bracket) with the exact certificate over Q(sqrt(r r*)) in
+    ``formulation["algebraic"]`` — what ``certify verify`` and ``certify verify --exact`` read."""
+    from ..rip.catalog import threshold_file_certificate  # noqa: PLC0415
+
+    r = integer(r, "r", lo=1, hi=32)
+    r_star = integer(r_star, "r_star", lo=1, hi=r)
+    return threshold_file_certificate(r, r_star)
+
+
 def prove_threshold(r, r_star):
     """The closed-form threshold certificate of the cell, proved exactly now
     (:func:`certify.rip.threshold_certificate`, ``verify(exact=True)``): ``(certificate, report)``."""
@@ -549,7 +561,10 @@ def check_upload(data, name: str = "upload") -> UploadReport:
         return UploadReport(name, size, False, error=str(exc))
     except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as exc:
         return UploadReport(name, size, False, error=f"{name}: malformed file ({type(exc).__name__}: {exc})"[:500])
-    ok = bool(getattr(report, "ok", getattr(report, "valid", False)))
+    if hasattr(report, "outcome"):  # an exact report (an algebraic certificate is verified exactly)
+        ok = report.outcome == "proved"
+    else:
+        ok = bool(getattr(report, "ok", getattr(report, "valid", False)))
     summary = report.summary() if callable(getattr(report, "summary", None)) else str(report)
     return UploadReport(name, size, ok, kind=kind_of(obj), summary=summary)
 

@@ -365,8 +365,14 @@ class AtlasResult:
             if not ok or row["r_star"] > row["r"]:
                 raise InputError(f"{path}: rows[{k}] needs integers 1 <= r_star <= r")
         summary = d.get("summary") if isinstance(d.get("summary"), dict) else {}
-        return cls(rows=rows, params=d["params"], summary=summary, elapsed=d.get("elapsed", math.nan),
-                   created=d.get("created"), machine=d.get("machine", ""))
+        try:
+            out = cls(rows=rows, params=d["params"], summary=summary, elapsed=d.get("elapsed", math.nan),
+                      created=d.get("created"), machine=d.get("machine", ""))
+            out.table()  # every row has the fields the table and the pages read
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise InputError(f"{path}: an incomplete atlas file ({type(exc).__name__}: {exc}); write one with "
+                             "'certify atlas -o FILE'") from None
+        return out
 
     def table(self) -> str:
         """The Markdown table of the atlas (one line per ``(r, r*)``)."""

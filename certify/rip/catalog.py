@@ -195,6 +195,11 @@ def _threshold(r: int, r_star: int):
     return build
 
 
+def threshold_file_certificate(r: int, r_star: int):
+    """The catalog's threshold certificate for ``(r, r*)`` (:func:`_threshold`), built now."""
+    return _threshold(r, r_star)()
+
+
 def _strict_family(r: int, r_star: int):
     """The curvature SDP (symmetry-reduced) at the family point, delta = threshold + 0.01: a strict minimum."""
     def build():

@@ -210,8 +210,7 @@ def test_sgd_paths_drawn(ex, trials, drawn):
     assert len(ex.ends_src.data["x"]) == drawn
 
 
-@pytest.mark.xfail(strict=True, reason="bug: model._int_text lets '++5' and '²' pass its isdigit() test and int() then "
-                                       "raises ValueError, shown as 'internal error' instead of a message naming trials")
+
 @pytest.mark.parametrize("text", ["++5", "²"])
 def test_sgd_trials_odd_text_is_a_message(ex, text):
     ex.trials_input.value_input = text
@@ -250,24 +249,38 @@ def _proved_threshold(ex, r=4, r_star=2):
 
 def test_prove_and_download_threshold(ex):
     d = _proved_threshold(ex)
-    assert d["format"] == ALGEBRAIC_FORMAT
-    rep = AlgebraicCertificate.from_dict(d).verify()
+    # the catalog's form: the family's certificate, the exact one over Q(sqrt(8)) in formulation.algebraic
+    assert d["format"] == "certify.certificate" and d["formulation"]["algebraic"]["format"] == ALGEBRAIC_FORMAT
+    assert d["delta"] == pytest.approx(1 / (1 + math.sqrt(1 / 2)), abs=1e-7)
+    rep = AlgebraicCertificate.from_dict(d["formulation"]["algebraic"]).verify()
     assert rep.outcome == "proved"
     assert rep.delta["float"] == pytest.approx(1 / (1 + math.sqrt(1 / 2)), abs=1e-12)
     ex.select_cell(2, 1)  # another cell: the proof is gone
     assert ex._threshold_json() is None and ex.prove_info.object == ""
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the threshold download is a 'certify.algebraic-certificate' file, which "
-                                       "check.loader.from_dict_any (certify verify's reader) refuses")
+
 def test_threshold_download_is_read_by_the_kernel_reader(ex):
     obj = from_dict_any(_proved_threshold(ex))
-    rep = obj.verify()
-    assert getattr(rep, "ok", getattr(rep, "outcome", None) == "proved")
+    assert obj.verify().ok
+    assert obj.verify(exact=True).outcome == "proved"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the explorer's own threshold download is REFUSED by its upload checker "
-                                       "(from_dict_any does not read 'certify.algebraic-certificate')")
+def test_an_algebraic_certificate_file_uploads_as_valid(ex):
+    from certify import rip
+
+    alg = rip.threshold_certificate(2, 1)
+    ex.upload.filename, ex.upload.value = "alg.json", alg.to_json().encode()
+    ex._guard(ex.err_files, ex.check_uploaded)
+    assert span(ex.upload_info.object, "upload-verdict") == "VALID"
+    d = json.loads(alg.to_json())
+    d["delta"] = "1/2"  # below the threshold 2 - sqrt(2): the operator does not have it
+    ex.upload.filename, ex.upload.value = "alg-tampered.json", json.dumps(d).encode()
+    ex._guard(ex.err_files, ex.check_uploaded)
+    assert span(ex.upload_info.object, "upload-verdict") in ("INVALID", "REFUSED")
+
+
+
 def test_threshold_download_uploads_as_valid(ex):
     d = _proved_threshold(ex)
     ex.upload.filename, ex.upload.value = "threshold-certificate.json", json.dumps(d).encode()
@@ -346,9 +359,7 @@ def test_garbage_atlas_file_falls_back_to_thresholds(tmp_path):
     assert "no atlas file row" in ex.cell_info.object
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an atlas file with format 'certify.atlas' whose rows lack 'acceptance' "
-                                       "passes AtlasResult.load's checks, then its summary raises KeyError, which "
-                                       "Explorer.__init__ does not catch (only CertifyError)")
+
 def test_atlas_file_with_incomplete_rows_falls_back(tmp_path):
     p = tmp_path / "atlas.json"
     p.write_text(json.dumps({"format": "certify.atlas", "params": {}, "rows": [{"r": 2, "r_star": 1}]}))

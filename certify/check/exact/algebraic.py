@@ -134,6 +134,11 @@ class AlgebraicCertificate:
     def r(self) -> int:
         return len(self.X[0])
 
+    @property
+    def kind(self) -> str:
+        """``"bm-sensing/sharp-threshold"`` (every object of :func:`certify.check.loader.load_any` has a kind)."""
+        return KIND
+
     def verify(self, exact: bool = True, **kw):
         """``exact=True``: every claim decided exactly (:func:`verify_algebraic`, an
         :class:`~certify.check.exact.report.ExactReport`, kept in ``self.exact``).  ``exact=False``:
