@@ -401,7 +401,7 @@ class Explorer:
         self.prove_info = pn.pane.HTML("", sizing_mode="stretch_width")
         self.dl_threshold = pn.widgets.FileDownload(callback=self._threshold_json, filename="threshold-certificate.json",
                                                     label="Download the threshold certificate (JSON)",
-                                                    button_type="success", width=300)
+                                                    button_type="success", width=300, css_classes=["download-threshold"])
         src_text = (f"statuses from the atlas file `{Path(a.source).name}`" if a.source else
                     "no atlas file was given (`certify explore --atlas results/atlas.json`): thresholds only")
         if self._atlas_error:

@@ -232,6 +232,17 @@ def test_atlas_cell_and_its_proof(page):
     _shot(page, "atlas")
 
 
+def test_threshold_download_is_proved_by_certify_verify(page, tmp_path, cli_run):
+    with page.expect_download() as info:
+        page.locator(".download-threshold button").first.click()
+    path = tmp_path / "threshold.json"
+    info.value.save_as(path)
+    code, out, err = cli_run("verify", path)
+    assert code == 0, (out, err)
+    d = json.loads(path.read_text())
+    assert d["formulation"]["algebraic"]["format"] == "certify.algebraic-certificate"
+
+
 def test_download_is_verifiable(page, tmp_path, cli_run):
     _tab(page, "Certificates")
     with page.expect_download() as info:
