@@ -83,6 +83,30 @@ def _verify_curvature_file(args: argparse.Namespace, d: dict) -> int:
     return EXIT_OK if report.ok else EXIT_NEGATIVE
 
 
+def _exact_result(args: argparse.Namespace, head: str, kind: str, ereport) -> int:
+    """Print an exact report (``--json`` or text under ``head``); the exit code of its outcome."""
+    if args.json:
+        print_json({"file": str(args.file), "kind": kind, "outcome": ereport.outcome, "reason": ereport.reason,
+                    "exact": ereport.to_dict()})
+    else:
+        print(head)
+        print(ereport.summary())
+    return exact_exit_code(ereport.outcome)
+
+
+def _float_result(args: argparse.Namespace, head: str, kind: str, report, figures: dict | None = None) -> int:
+    """Print a float verification report (``--json`` or text: ``head``, ``figures``, the summary)."""
+    if args.json:
+        print_json({"file": str(args.file), "kind": kind, "valid": report.ok, "failures": report.failures,
+                    "report": report.to_dict()})
+    else:
+        print(head)
+        for key, value in (figures or {}).items():
+            print(f"  {key}: {value}")
+        print(report.summary())
+    return EXIT_OK if report.ok else EXIT_NEGATIVE
+
+
 def _verify_kind_file(args: argparse.Namespace, cert) -> int:
     """``certify verify`` on a NIMC or NMF certificate (the kernel's checker of its kind: the
     float recomputation, or ``--exact`` every claim with its verdict, statistical parts "not a
@@ -91,50 +115,19 @@ def _verify_kind_file(args: argparse.Namespace, cert) -> int:
         raise InputError(f"--domain: applies to BM sensing certificates only, not to kind {cert.kind!r}")
     head = f"certificate: {cert.name} ({cert.kind})" if cert.name else f"certificate ({cert.kind})"
     if args.exact:
-        ereport = cert.verify_exact()
-        if args.json:
-            print_json({"file": str(args.file), "kind": cert.kind, "outcome": ereport.outcome, "reason": ereport.reason,
-                        "exact": ereport.to_dict()})
-        else:
-            print(head)
-            print(ereport.summary())
-        return exact_exit_code(ereport.outcome)
+        return _exact_result(args, head, cert.kind, cert.verify_exact())
     report = cert.verify()
-    if args.json:
-        print_json({"file": str(args.file), "kind": cert.kind, "valid": report.ok, "failures": report.failures,
-                    "report": report.to_dict()})
-    else:
-        print(head)
-        for key, value in report.figures.items():
-            print(f"  {key}: {value}")
-        print(report.summary())
-    return EXIT_OK if report.ok else EXIT_NEGATIVE
+    return _float_result(args, head, cert.kind, report, report.figures)
 
 
 def _verify_algebraic_file(args: argparse.Namespace, cert) -> int:
     """``certify verify`` on an exact sharp-threshold certificate over Q(sqrt(m)) (format
     ``certify.algebraic-certificate``): ``--exact`` decides every claim in the field; without it,
     the float verifier on the operator rounded to floats."""
-    from ..check.exact.algebraic import KIND  # noqa: PLC0415
-
-    head = f"certificate: {cert.name} ({KIND}, over {cert.field.name})" if cert.name else f"certificate ({KIND})"
+    head = f"certificate: {cert.name or ''} ({cert.kind}, over {cert.field.name})"
     if args.exact:
-        ereport = cert.verify(exact=True)
-        if args.json:
-            print_json({"file": str(args.file), "kind": KIND, "outcome": ereport.outcome, "reason": ereport.reason,
-                        "exact": ereport.to_dict()})
-        else:
-            print(head)
-            print(ereport.summary())
-        return exact_exit_code(ereport.outcome)
-    report = cert.verify(exact=False, domain=args.domain)
-    if args.json:
-        print_json({"file": str(args.file), "kind": KIND, "valid": report.ok, "failures": report.failures,
-                    "report": report.to_dict()})
-    else:
-        print(head)
-        print(report.summary())
-    return EXIT_OK if report.ok else EXIT_NEGATIVE
+        return _exact_result(args, head, cert.kind, cert.verify(exact=True))
+    return _float_result(args, head, cert.kind, cert.verify(exact=False, domain=args.domain))
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

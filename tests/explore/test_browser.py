@@ -232,26 +232,25 @@ def test_atlas_cell_and_its_proof(page):
     _shot(page, "atlas")
 
 
-def test_threshold_download_is_proved_by_certify_verify(page, tmp_path, cli_run):
+def _download_and_verify(page, css: str, path: Path, cli_run) -> dict:
+    """Click a download button, save the file, ``certify verify`` it (exit 0); the file's JSON."""
     with page.expect_download() as info:
-        page.locator(".download-threshold button").first.click()
-    path = tmp_path / "threshold.json"
+        page.locator(f".{css} button").first.click()
     info.value.save_as(path)
     code, out, err = cli_run("verify", path)
     assert code == 0, (out, err)
-    d = json.loads(path.read_text())
+    return json.loads(path.read_text())
+
+
+def test_threshold_download_is_proved_by_certify_verify(page, tmp_path, cli_run):
+    d = _download_and_verify(page, "download-threshold", tmp_path / "threshold.json", cli_run)
     assert d["formulation"]["algebraic"]["format"] == "certify.algebraic-certificate"
 
 
 def test_download_is_verifiable(page, tmp_path, cli_run):
     _tab(page, "Certificates")
-    with page.expect_download() as info:
-        page.locator(".download-point button").first.click()
-    path = tmp_path / "point.json"
-    info.value.save_as(path)
-    code, out, err = cli_run("verify", path)
-    assert code == 0, (out, err)
-    assert json.loads(path.read_text())["instance"]["X"] == [[0.2], [0.9]]
+    d = _download_and_verify(page, "download-point", tmp_path / "point.json", cli_run)
+    assert d["instance"]["X"] == [[0.2], [0.9]]
 
 
 def _upload(page, tmp_path, name: str, data: bytes) -> str:
