@@ -377,8 +377,10 @@ class Explorer:
             status.append("no atlas file" if row is None else str(row.get("sharp")))
         src = ColumnDataSource({"r": [k[0] for k in cells], "r_star": [k[1] for k in cells],
                                 "thr": [a.threshold[k] for k in cells], "label": [f"{a.threshold[k]:.3f}" for k in cells],
-                                "status": status})
-        mapper = LinearColorMapper(palette=Viridis256, low=0.5, high=1.0)
+                                "status": status,
+                                "ink": ["white" if a.threshold[k] < 0.5 + 0.6 * (max(a.threshold.values()) - 0.5) else "black"
+                                        for k in cells]})
+        mapper = LinearColorMapper(palette=Viridis256, low=0.5, high=max(a.threshold.values()))
         m = a.max_rank
         fig = figure(width=560, height=500, x_range=(0.5, m + 0.5), y_range=(0.5, m + 0.5),
                      title="the sharp threshold 1/(1 + √(r*/r)) (click a cell)", tools="tap,save",
@@ -387,7 +389,7 @@ class Explorer:
         fig.rect("r", "r_star", 0.95, 0.95, source=src, fill_color={"field": "thr", "transform": mapper},
                  line_color=None, nonselection_fill_alpha=0.75, selection_line_color="#d62728", selection_line_width=3)
         fig.text("r", "r_star", text="label", source=src, text_align="center", text_baseline="middle",
-                 text_font_size="8pt", text_color="white", nonselection_text_alpha=1.0)
+                 text_font_size="8pt", text_color="ink", nonselection_text_alpha=1.0)
         fig.add_layout(ColorBar(color_mapper=mapper, title="threshold", width=10), "right")
         fig.xaxis.axis_label, fig.yaxis.axis_label = "search rank r", "true rank r*"
         fig.on_event(Tap, lambda ev: self._guard(self.err_atlas, self.select_cell, int(round(ev.x)),
@@ -402,7 +404,9 @@ class Explorer:
         self.dl_threshold = pn.widgets.FileDownload(callback=self._threshold_json, filename="threshold-certificate.json",
                                                     label="Download the threshold certificate (JSON)",
                                                     button_type="success", width=300, css_classes=["download-threshold"])
-        src_text = (f"statuses from the atlas file `{Path(a.source).name}`" if a.source else
+        proved = sum(1 for row in a.rows.values() if row.get("sharp") == "proved")
+        src_text = (f"statuses from the atlas file `{Path(a.source).name}` (sharpness proved for {proved} of "
+                    f"{len(a.rows)} pairs; hover a cell for its status)" if a.source else
                     "no atlas file was given (`certify explore --atlas results/atlas.json`): thresholds only")
         if self._atlas_error:
             src_text = f"the atlas file could not be read ({self._atlas_error}); thresholds only"

@@ -198,6 +198,11 @@ def test_delta_slider_crosses_the_threshold(page):
     _wait_for(page, ".curv-state", lambda t: t == "none", "none below the threshold")
     _set_slider(page, "delta-slider", f"{d0 + 0.03:.3f}")
     _wait_for(page, ".curv-state", lambda t: t == "strict", "strict above the threshold")
+    # text in the slider's number field: the browser's number input keeps the last number
+    _set_slider(page, "delta-slider", "abc")
+    time.sleep(1.0)
+    assert _text(page, ".curv-state") == "strict"
+    assert page.locator(".delta-slider input").first.input_value() == f"{d0 + 0.03:.3f}"
 
 
 def test_sgd_panel_matches_the_model(page):
