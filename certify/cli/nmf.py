@@ -37,7 +37,7 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
                     "(quartic coefficients, rigorous floating-point bound; verdict convex / not convex / undecided). "
                     "Loss l = 1/2 sum over observed entries of (WH - X)^2, data scaled so observed entries have "
                     "variance 1 (\"Star-Convexity in Non-Negative Matrix Factorization\", anonymous ICLR 2020 "
-                    "submission, seed 002, Section 4). " + _DATA_HELP,
+                    "submission, Section 4). " + _DATA_HELP,
         epilog="examples: certify nmf-landscape digits --rank 10 --pairs 200; "
                "certify nmf-landscape planted:64 --pairs 500; certify nmf-landscape ml-100k/ --rank 20 --json")
     p.add_argument("data", metavar="DATA", help="digits | planted:N[:R] | FILE.npy | MovieLens folder (see above)")

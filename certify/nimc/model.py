@@ -2,8 +2,8 @@
 model, packing, the loss and its gradient (Hessians: :mod:`.hessian`; GD/SGD: :mod:`.training`).
 
 Papers: Zhong, Jain, Song, Dhillon 2018, "Nonlinear Inductive Matrix Completion based on One-layer
-Neural Networks" (arXiv preprint; seed 001, cited below as **ZJSD18**), and Zhong, Jain, Song,
-Dhillon 2019, "Provable Non-linear Inductive Matrix Completion" (NeurIPS; seed 000, **ZJSD19**).
+Neural Networks" (arXiv preprint; cited below as **ZJSD18**), and Zhong, Jain, Song,
+Dhillon 2019, "Provable Non-linear Inductive Matrix Completion" (NeurIPS; **ZJSD19**).
 
 Model (ZJSD18 eq. (2)): ``A(x, y) = φ(U*ᵀx)ᵀ φ(V*ᵀy)`` with ``x, y ∈ R^d``, ``U*, V* ∈ R^{d×k}``
 and ``φ`` one of ``sigmoid``, ``tanh``, ``relu`` or ``linear`` (linear φ is inductive matrix

@@ -2,7 +2,7 @@
 certificates along segments.
 
 Source: "Star-Convexity in Non-Negative Matrix Factorization", anonymous ICLR 2020 submission
-(seed 002, **SC-NMF**; docs/mathematics.md §3).  The paper conjectures — and proves for a planted model
+(**SC-NMF**; docs/mathematics.md §3).  The paper conjectures — and proves for a planted model
 (Theorem 1) — that the NMF loss is typically convex along the straight line from a point to an
 optimum.  This module turns each such statement about one segment into a certificate: the loss
 along a segment is a quartic whose coefficients come from a few matrix products, its second

@@ -2,7 +2,7 @@
 curvature over many (start, optimum) pairs, the size ablation, and the planted-model table.
 
 Source: "Star-Convexity in Non-Negative Matrix Factorization", anonymous ICLR 2020 submission
-(seed 002, **SC-NMF**): curvature ``α(x) = min_{λ∈[0,1]} ℓ''(λx* + (1 − λ)x)`` (eq. (6)); Figure 5
+(**SC-NMF**): curvature ``α(x) = min_{λ∈[0,1]} ℓ''(λx* + (1 − λ)x)`` (eq. (6)); Figure 5
 (relative deviation σ/μ of α against the data size: for each subsample rate, optima found by
 gradient descent from random starts and α evaluated from random points — 100 optima × 50 points in
 the paper); Figure 6 (α and the cosine between ``−∇ℓ`` and the segment to the final point, during

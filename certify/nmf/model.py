@@ -3,7 +3,7 @@ planted model (the batched solvers are in :mod:`certify.nmf.solvers`; the input 
 :func:`check_data` and :func:`check_factors` come from the kernel, :mod:`certify.check.nmf`).
 
 Source: "Star-Convexity in Non-Negative Matrix Factorization", anonymous ICLR 2020 submission
-(seed 002, cited below as **SC-NMF**), eq. (1)–(2), Assumption 1 and the protocol of §4.1.
+(cited below as **SC-NMF**), eq. (1)–(2), Assumption 1 and the protocol of §4.1.
 
 Loss (SC-NMF eq. (2), the convention of every number in this module)::
 

@@ -3,7 +3,7 @@ rigorous bound on the floating-point error — the solver side; the exact re-che
 certificate object it checks, are in the kernel, :mod:`certify.check.nmf`.
 
 Source: "Star-Convexity in Non-Negative Matrix Factorization", anonymous ICLR 2020 submission
-(seed 002, **SC-NMF**), §3.1 (ℓ(λ) is a quartic, ℓ'' a quadratic) and eq. (6) (the curvature
+(**SC-NMF**), §3.1 (ℓ(λ) is a quartic, ℓ'' a quadratic) and eq. (6) (the curvature
 ``α(x) = min_λ ℓ''(λ x* + (1 − λ) x)``); docs/mathematics.md §3.
 
 Along ``(W, H) + λ(ΔW, ΔH)``, ``ΔW = W* − W``, ``ΔH = H* − H``, ``λ ∈ [0, 1]``, with

@@ -3,7 +3,7 @@
 gradient descent (:func:`pgd`), every start updated in the same batched matrix products.
 
 Source: "Star-Convexity in Non-Negative Matrix Factorization", anonymous ICLR 2020 submission
-(seed 002, **SC-NMF**), the protocol of §4.1.
+(**SC-NMF**), the protocol of §4.1.
 """
 
 from __future__ import annotations

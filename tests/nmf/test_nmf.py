@@ -1,7 +1,7 @@
 """NMF: masked loss and solvers, exact segment certificates (with negative tests for every checker),
 star-convexity statistics, planted model, real data and the MovieLens loader.
 
-Paper: "Star-Convexity in Non-Negative Matrix Factorization" (anonymous ICLR 2020 submission, seed 002).
+Paper: "Star-Convexity in Non-Negative Matrix Factorization" (anonymous ICLR 2020 submission).
 """
 
 import sys
