@@ -69,7 +69,8 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
                "certify sweep curvature-map --delta 0.4 --rhos 0.2:2:10 --phis 0:90:10 -o mu.jsonl --workers 2; "
                "certify sweep search-restarts --rank 2 --rank-star 1 --restarts 20 --seed 0 -o search.jsonl; "
                "certify sweep validation c.json --trials 100000 --chunk 5000 --gammas 0 0.5 1 -o v.jsonl "
-               "--scheduler tcp://10.0.0.1:8786")
+               "--scheduler tcp://10.0.0.1:8786; "
+               "certify sweep nimc-phase-transition --activations sigmoid --grid 2 4 --trials 3 -o pt.jsonl")
     sub = p.add_subparsers(dest="sweep_kind", metavar="KIND")
 
     g = sub.add_parser("rank1-grid", help="delta(x, z) by the SDP and the closed form over a (rho, phi) grid",
@@ -127,6 +128,30 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     _common(v, "the pooled error quantiles and success rate against gamma")
     v.set_defaults(func=run)
 
+    t = sub.add_parser("nimc-phase-transition", help="NIMC recovery rate over (n, |Omega|), one point per cell",
+                       description="The synthetic phase-transition experiment of non-linear inductive matrix completion "
+                                   "(Zhong, Jain, Song, Dhillon 2018/2019; docs/nimc.md): for each cell (activation, n, m) "
+                                   "of the published grids (sigmoid n = 10 i, m = 2kd i; ReLU n = 20 i, m = 4kd i, for i in "
+                                   "--grid), TRIALS instances, GD from (1 - alpha) W* + alpha W_rand, success = relative "
+                                   "test error <= --tol. Each cell has its own seed (independent of the order and the "
+                                   "executor). The summary is the success table per activation. The files "
+                                   "results/nimc_phase_transition*.json were computed with --seed 2018 "
+                                   "(scripts/nimc_phase_transition.py).")
+    t.add_argument("--activations", nargs="+", default=["sigmoid", "relu"], metavar="NAME",
+                   help="among sigmoid, relu (default both)")
+    t.add_argument("--grid", nargs="+", type=int, default=list(range(1, 11)), metavar="I",
+                   help="grid indices i >= 1 (default 1 .. 10)")
+    t.add_argument("--trials", type=int, default=5, help="instances per cell (default 5)")
+    t.add_argument("--steps", type=int, default=5000, help="GD steps (default 5000)")
+    t.add_argument("--alpha", type=float, default=1.0, help="start (1 - alpha) W* + alpha W_rand, in [0, 1] (default 1)")
+    t.add_argument("--kappa", type=float, default=None, help="condition number of W* (default: none, sigma_k = 1)")
+    t.add_argument("--tol", type=float, default=1e-3, help="success: relative test error <= TOL (default 1e-3)")
+    t.add_argument("--k", type=int, default=5, help="rank k (default 5)")
+    t.add_argument("--d", type=int, default=10, help="feature dimension d (default 10)")
+    add_seed(t)
+    _common(t)
+    t.set_defaults(func=run)
+
     p.set_defaults(func=_no_kind, sweep_parser=p)
     return p
 
@@ -181,6 +206,9 @@ def _params(args: argparse.Namespace) -> dict:
     if k == "search-restarts":
         return {"n": args.n, "r": args.rank, "r_star": args.rank_star, "restarts": args.restarts, "seed": args.seed,
                 "max_iter": args.max_iter, "polish_evals": args.polish_evals, "solver": args.solver}
+    if k == "nimc-phase-transition":
+        return {"activations": args.activations, "grid": args.grid, "trials": args.trials, "steps": args.steps,
+                "alpha": args.alpha, "kappa": args.kappa, "tol": args.tol, "seed": args.seed, "k": args.k, "d": args.d}
     from ..check.format import load  # noqa: PLC0415
     from ..errors import InputError  # noqa: PLC0415
 

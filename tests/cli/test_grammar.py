@@ -23,15 +23,16 @@ CERT = ROOT / "counterexamples" / "zhang2018_sdp.json"
 #: the shared options it has
 KNOWN = {"counterexample", "verify", "example", "catalog", "validate", "curvature", "search", "solvers", "constants",
          "nmf-landscape", "atlas", "explore", "sweep rank1-grid", "sweep curvature-map", "sweep search-restarts",
-         "sweep validation"}
+         "sweep validation", "sweep nimc-phase-transition"}
 #: the commands that have each shared option
 OUTPUT = {"counterexample", "example", "validate", "curvature", "search", "constants", "nmf-landscape", "atlas",
-          "sweep rank1-grid", "sweep curvature-map", "sweep search-restarts", "sweep validation"}
+          "sweep rank1-grid", "sweep curvature-map", "sweep search-restarts", "sweep validation", "sweep nimc-phase-transition"}
 PLOT = {"validate", "curvature", "search", "nmf-landscape", "atlas", "sweep rank1-grid", "sweep curvature-map",
         "sweep search-restarts", "sweep validation"}
 QUIET = {"catalog", "validate", "curvature", "search", "nmf-landscape", "atlas", "sweep rank1-grid",
-         "sweep curvature-map", "sweep search-restarts", "sweep validation"}
-SEED = {"validate", "search", "nmf-landscape", "atlas", "sweep search-restarts", "sweep validation"}
+         "sweep curvature-map", "sweep search-restarts", "sweep validation", "sweep nimc-phase-transition"}
+SEED = {"validate", "search", "nmf-landscape", "atlas", "sweep search-restarts", "sweep validation",
+        "sweep nimc-phase-transition"}
 SOLVER = {"counterexample", "curvature", "search", "sweep rank1-grid", "sweep curvature-map", "sweep search-restarts"}
 #: spellings no command shows any more (hidden deprecated aliases at most)
 RETIRED = {"--out", "--no-progress", "--outfile", "--output-file", "--progress", "--silent", "--no-plot"}
@@ -117,7 +118,7 @@ def _required_argv(name: str, tmp_path) -> list[str]:
             "sweep rank1-grid": ["--rhos", "1", "--phis", "90"],
             "sweep curvature-map": ["--delta", "0.5", "--rhos", "1", "--phis", "90"],
             "sweep search-restarts": ["--rank", "1", "--rank-star", "1"],
-            "sweep validation": [str(CERT)]}[name]
+            "sweep validation": [str(CERT)], "sweep nimc-phase-transition": []}[name]
 
 
 @pytest.mark.parametrize("name, old, new, value", [
