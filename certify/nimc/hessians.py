@@ -244,18 +244,14 @@ def _population_hessian_quadrature(U, V, activation: str, nodes: int | None, ret
 
 
 @dataclass
-class HessianEstimate:
-    """A Monte Carlo estimate of ``H*`` and of ``λ_min(H*)`` with a confidence radius.
+class HessianEstimate(_pop.MonteCarloHessian):
+    """A Monte Carlo estimate of ``H*`` and of ``λ_min(H*)`` with a confidence radius: the kernel's
+    :class:`~certify.check.nimc_population.MonteCarloHessian` (``H``, ``lam_min``, ``radius``,
+    ``confidence``, ``samples``, ``batches``) and the ``method`` that made it.
 
     ``lam_min`` is ``λ_min(Ĥ)``; with probability about ``confidence`` (see
     :func:`population_hessian_mc` for what "about" means) ``|λ_min(H*) − lam_min| <= radius``."""
 
-    H: np.ndarray
-    lam_min: float
-    radius: float
-    confidence: float
-    samples: int
-    batches: int
     method: str = "monte carlo: mean of per-sample Hessians; radius = Chebyshev bound on ||H_hat - H||_F"
 
 
