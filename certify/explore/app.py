@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import panel as pn
 from bokeh.events import Tap
-from bokeh.models import ColorBar, ColumnDataSource, LinearColorMapper
+from bokeh.models import ColorBar, ColumnDataSource, HoverTool, LinearColorMapper
 from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 
@@ -156,7 +156,9 @@ class Explorer:
                      title="δ(x̂, ẑ) over the plane (click a point)", tools="tap,pan,wheel_zoom,reset,save",
                      toolbar_location="above")
         mapper = LinearColorMapper(palette=Viridis256, low=0.5, high=1.0, nan_color="white")
-        fig.image(image=[p.delta], x=-e, y=-e, dw=2 * e, dh=2 * e, color_mapper=mapper)
+        heat = fig.image(image=[p.delta], x=-e, y=-e, dw=2 * e, dh=2 * e, color_mapper=mapper)
+        fig.add_tools(HoverTool(renderers=[heat], tooltips=[("x̂", "($x{0.000}, $y{0.000})"),
+                                                            ("δ (upper end of the bracket)", "@image{0.000000}")]))
         fig.add_layout(ColorBar(color_mapper=mapper, title="δ", width=10), "right")
         cf = np.ma.masked_invalid(p.closed_form)
         fig.contour(p.xs, p.ys, cf, levels=[0.55, 0.6, 0.7, 0.8, 0.9], line_color="white", line_dash="dashed",
@@ -399,7 +401,7 @@ class Explorer:
         self.cell_info = pn.pane.HTML("", sizing_mode="stretch_width")
         prove = pn.widgets.Button(name="Prove this threshold now (exact)", button_type="primary", width=280,
                                   css_classes=["prove-cell"])
-        prove.on_click(lambda _: self._later(self.err_atlas, self.prove_cell))
+        prove.on_click(lambda _: self._later(self.err_atlas, self._announce_proof))
         self.prove_info = pn.pane.HTML("", sizing_mode="stretch_width")
         self.dl_threshold = pn.widgets.FileDownload(callback=self._threshold_json, filename="threshold-certificate.json",
                                                     label="Download the threshold certificate (JSON)",
@@ -436,6 +438,13 @@ class Explorer:
             f"<div style='display:flex;gap:16px'><div>X =<pre class='family-x'>{_array_text(X)}</pre></div>"
             f"<div>Z =<pre class='family-z'>{_array_text(Z)}</pre></div></div>{status}")
         self.prove_info.object = ""
+
+    def _announce_proof(self):
+        """Say that the proof runs (sent to the browser now), then prove on the next tick."""
+        if self.cell is not None:
+            self.prove_info.object = (f"<div>proving the threshold of (r, r*) = ({self.cell['r']}, {self.cell['r_star']}) "
+                                      "exactly …</div>")
+        self._later(self.err_atlas, self.prove_cell)
 
     def prove_cell(self):
         if self.cell is None:
