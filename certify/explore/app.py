@@ -100,7 +100,9 @@ class Explorer:
         self.curv: model.CurvatureView | None = None
         self.trials: model.TrialsView | None = None
         self.cell: dict | None = None
-        self.cell_cert = None
+        self.cell_cert = None  # the cell's proved algebraic certificate
+        self._cell_file = None  # the cell's certificate file (the catalog's form), built on download
+        self._stale = True  # the second page does not show the current point yet
         self.timings: dict = {}
         self.plane = plane_cached(plane_size)
         self._atlas_error = None
@@ -113,8 +115,6 @@ class Explorer:
         self._build_trap_page()
         self._build_atlas_page()
         self._build_files_page()
-        self.tabs = None
-        self._stale = True
         self.tabs = pn.Tabs(("The spurious point", self.page_point), ("Trapped or not", self.page_trap),
                             ("The atlas", self.page_atlas), ("Certificates", self.page_files), dynamic=False)
         self.tabs.param.watch(self._on_tab, "active")
@@ -234,7 +234,7 @@ class Explorer:
         # the second page follows the point: δ just above δ(x̂), SGD on the new operator
         # the second page follows the point when it is shown (computed now if it is the open tab)
         self._stale = True
-        if follow and getattr(self, "tabs", None) is not None and self.tabs.active == 1:
+        if follow and self.tabs.active == 1:
             self._later(self.err_trap, self._follow_point)
 
     def _on_tab(self, event) -> None:
@@ -462,7 +462,7 @@ class Explorer:
             return None
         # the catalog's form: the family's certificate with the proved one in formulation.algebraic,
         # readable by `certify verify` (float) and `certify verify --exact`
-        if getattr(self, "_cell_file", None) is None:
+        if self._cell_file is None:
             self._cell_file = model.threshold_file(self.cell["r"], self.cell["r_star"])
         return io.StringIO(model.certificate_json(self._cell_file))
 
