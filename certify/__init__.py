@@ -11,8 +11,7 @@ Importing :mod:`certify` loads only the error types and the version: every other
 imported on first use (PEP 562), so ``import certify.check`` stays free of solvers.
 """
 
-from importlib import import_module
-
+from ._lazy import lazy_exports
 from ._version import __version__
 from .errors import (
     CertificateFormatError,
@@ -35,19 +34,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
-    try:
-        module, attr = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'certify' has no attribute {name!r}") from None
-    mod = import_module(module)
-    value = mod if attr is None else getattr(mod, attr)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports("certify", _LAZY, globals())
 
 
 __all__ = [

@@ -103,7 +103,6 @@ class Explorer:
         self.cell_cert = None  # the cell's proved algebraic certificate
         self._cell_file = None  # the cell's certificate file (the catalog's form), built on download
         self._stale = True  # the second page does not show the current point yet
-        self.timings: dict = {}
         self.plane = plane_cached(plane_size)
         self._atlas_error = None
         try:
@@ -230,7 +229,6 @@ class Explorer:
             f"{crit_rows}</table>"
             f"<div style='color:#666;font-size:0.85em'>server time {1000 * (time.perf_counter() - t0):.0f} ms "
             f"(SDP {1000 * pv.timings['counterexample']:.0f} ms)</div>")
-        self.timings["point"] = time.perf_counter() - t0
         # the second page follows the point: δ just above δ(x̂), SGD on the new operator
         # the second page follows the point when it is shown (computed now if it is the open tab)
         self._stale = True
@@ -302,7 +300,6 @@ class Explorer:
         self.page_trap = pn.Row(left, right)
 
     def set_delta(self, delta):
-        t0 = time.perf_counter()
         cv = model.curvature_view(self.point.x, self.z, delta)
         self.curv = cv
         color = {"none": "#7f7f7f", "degenerate": "#ff7f0e", "strict": "#d62728"}[cv.state]
@@ -313,7 +310,6 @@ class Explorer:
             f"<div>δ(x̂, ẑ) = {_span('curv-point-delta', _fmt(self.point.delta))} at x̂ = "
             f"({self.point.x[0]:.6g}, {self.point.x[1]:.6g}) (first page)</div>")
         self.prof_now.data = {"delta": [cv.delta], "mu": [cv.mu if cv.mu is not None else np.nan]}
-        self.timings["curvature"] = time.perf_counter() - t0
         self.run_sgd()
 
     def _profile(self):
@@ -360,7 +356,6 @@ class Explorer:
             f"&nbsp; diverged {fr['diverged']:.3f}</div>"
             f"<div style='color:#666;font-size:0.85em'>step η₀ = {tv.step_size:.4g}, seed {tv.seed}; SGD "
             f"{1000 * tv.seconds:.0f} ms, panel {1000 * (time.perf_counter() - t0):.0f} ms server time</div>")
-        self.timings["sgd"] = time.perf_counter() - t0
 
     def _strict_json(self):
         if self.curv is None or self.curv.certificate is None:

@@ -23,7 +23,6 @@ Bad input raises :class:`~certify.errors.InputError` (naming the field); the pag
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import time
@@ -571,9 +570,7 @@ def check_upload(data, name: str = "upload") -> UploadReport:
 
 def certificate_json(obj) -> str:
     """The JSON text of a certificate (what ``certify verify`` reads)."""
-    if hasattr(obj, "to_json"):
-        return obj.to_json()
-    return json.dumps(obj.to_dict(), indent=1)
+    return obj.to_json()
 
 
 def read_atlas_default() -> Path | None:

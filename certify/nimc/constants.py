@@ -11,27 +11,11 @@ Lemma C.1 (ibid.): if ``d = k``, ``U*, V*`` are orthogonal and ``β₁₁ = 0``,
 ``H*`` of ``½ E[(φ(Uᵀx)ᵀφ(Vᵀy) − A(x, y))²]`` (eq. (7)) at the ground truth satisfies
 ``λ_min(H*) >= ρ``.  The paper reports ``ρ ≈ 0.000658`` (sigmoid) and ``ρ ≈ 0.0095`` (tanh).
 
-How the enclosures are obtained (no float quadrature error estimate is trusted):
+How the enclosures are obtained (Arb's rigorous integration with analytic tail bounds for sigmoid
+and tanh, closed forms for ReLU and linear, outward-rounded ``lo``/``hi``): the trusted kernel,
+:mod:`certify.check.nimc_constants`, says it once.
 
-* sigmoid, tanh: ``E[g(z)] = ∫_{−L}^{L} g(z) e^{−z²/2} dz / √(2π) + tail``.  The integral over
-  ``[−L, L]`` is computed by Arb's rigorous Gauss–Legendre integration (python-flint
-  ``acb.integral``; the integrand is meromorphic, with poles at ``z = iπ(2m+1)`` for the sigmoid and
-  ``z = iπ(m+½)`` for tanh, so Arb's complex error bounds apply).  The tail is bounded
-  analytically: ``|φ| <= 1``, ``0 < σ' <= 1/4``, ``0 < tanh' <= 1`` give
-  ``|∫_{|z|>L} g φ_N| <= C · 2 ∫_L^∞ z^j φ_N(z) dz`` (``φ_N`` the standard normal density), with
-  ``I_j(L) = ∫_L^∞ z^j φ_N = L^{j−1} φ_N(L) + (j−1) I_{j−2}(L)``, ``I_0 = erfc(L/√2)/2``,
-  ``I_1 = φ_N(L)``, all evaluated in ball arithmetic.  Moments whose integrand is odd (``β_{i,j}``
-  with ``j`` odd for sigmoid and tanh, ``α_{i,j}`` with ``i + j`` odd for tanh) are exactly 0 by
-  symmetry and are returned as the exact point 0; likewise ``α_{1,j} = ½ E[z^j]`` for the sigmoid
-  and even ``j`` (``σ − ½`` is odd).
-* ReLU and linear: closed forms.  ``E[z^n; z > 0] = (n−1)!!/2`` (n even),
-  ``2^{(n−1)/2} ((n−1)/2)! / √(2π)`` (n odd); ``E[z^n] = (n−1)!!`` (n even), 0 (n odd).
-  Evaluated in ball arithmetic (the only irrational constant is ``1/√(2π)``).
-
-``ρ`` is then evaluated from the moment balls in interval arithmetic; ``lo``/``hi`` of every
-:class:`Enclosure` are floats rounded outward, so ``lo <= true value <= hi`` holds rigorously.
-
-Notes, where the seed text and our numbers differ (the computation wins; docs/mathematics.md §2 copies
+Notes, where the paper's text and our numbers differ (the computation wins; docs/mathematics.md §2 copies
 the paper):
 
 * ReLU: the paper states ``β₁₁ = 1/2`` (Appendix C.2) and ``α₁₀ = β₁₁ = 1/2`` (proof of

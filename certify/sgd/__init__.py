@@ -11,7 +11,7 @@ Importing :mod:`certify.sgd` loads nothing: the names below are imported on firs
 compiles the kernels on the first run).
 """
 
-from importlib import import_module
+from .._lazy import lazy_exports
 
 #: public names resolved lazily: name -> (module, attribute or None for the module itself)
 _LAZY = {
@@ -29,19 +29,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
-    try:
-        module, attr = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'certify.sgd' has no attribute {name!r}") from None
-    mod = import_module(module)
-    value = mod if attr is None else getattr(mod, attr)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports("certify.sgd", _LAZY, globals())
 
 
 __all__ = sorted(set(_LAZY) - {"kernels"})  # kernels: imported on first use only (numba)
